@@ -1,0 +1,44 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { outboxEvents } from '../../db/schema/index.ts';
+
+export interface DomainEvent {
+  /** Dotted name, e.g. `order.paid`. */
+  type: string;
+  /** The fact's identity: recording the same key again records nothing new. */
+  key: string;
+  orderId?: number;
+  payload: Record<string, unknown>;
+}
+
+export interface RecordedEvent {
+  id: number;
+  /** False when the event was already there (a retried activity). */
+  created: boolean;
+}
+
+/**
+ * Writes a domain event to the outbox on its own, for facts that no state change carries
+ * (a refund notice to ops, say). Events that describe a state change are written inside
+ * that change's transaction instead.
+ */
+export async function recordEvent(db: Database, event: DomainEvent): Promise<RecordedEvent> {
+  const inserted = await db
+    .insert(outboxEvents)
+    .values({
+      type: event.type,
+      key: event.key,
+      orderId: event.orderId ?? null,
+      payload: event.payload,
+    })
+    .onConflictDoNothing({ target: outboxEvents.key })
+    .returning({ id: outboxEvents.id });
+  if (inserted[0]) return { id: inserted[0].id, created: true };
+
+  const [existing] = await db
+    .select({ id: outboxEvents.id })
+    .from(outboxEvents)
+    .where(eq(outboxEvents.key, event.key));
+  if (!existing) throw new Error(`outbox event ${event.key} vanished after a key conflict`);
+  return { id: existing.id, created: false };
+}

@@ -1,0 +1,49 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { createdAt, currency, isoCurrency, secretText, updatedAt } from './columns.ts';
+
+/** A container that owns markets and calendars: a venue, a shop. Checkouts can be per page. */
+export const pages = pgTable('pages', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  slug: text('slug').notNull().unique('pages_slug_key'),
+  title: text('title').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** What a page's checkout needs that is not secret. */
+export const pagePaymentSettings = pgTable(
+  'page_payment_settings',
+  {
+    pageId: integer('page_id')
+      .primaryKey()
+      .references(() => pages.id, { onDelete: 'cascade' }),
+    checkoutReferencePrefix: text('checkout_reference_prefix').notNull(),
+    currency: currency().notNull(),
+    /** Refunds for tickets that could not be honoured go out through SumUp automatically. */
+    autoRefund: boolean('auto_refund').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check(
+      'page_payment_settings_prefix_format',
+      sql`${t.checkoutReferencePrefix} ~ '^[A-Za-z0-9_-]{1,20}$'`,
+    ),
+    isoCurrency('page_payment_settings_currency_iso', t.currency),
+  ],
+);
+
+/**
+ * A page's SumUp credentials. A table of their own, so that no query of pages or settings
+ * ever selects them; read back as Secret values that print as "[redacted]".
+ */
+export const pageSumupCredentials = pgTable('page_sumup_credentials', {
+  pageId: integer('page_id')
+    .primaryKey()
+    .references(() => pages.id, { onDelete: 'cascade' }),
+  merchantCode: secretText('merchant_code').notNull(),
+  apiKey: secretText('api_key').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.ts';
+import { connectDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { databaseUrl, quoteIdent } from './database-url.ts';
+
+export interface TestContext {
+  /** A database of this file's own, cloned from the migrated template. */
+  databaseUrl: string;
+  database: DatabaseHandle;
+  /** Client and worker connections to the run's Temporal dev server. */
+  temporal: TestWorkflowEnvironment;
+  /** A task queue no other test file polls. */
+  taskQueue: string;
+  /** Runs `body` while a worker with every workflow and activity polls this file's queue. */
+  withWorker<T>(body: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Call in `beforeAll`; close in `afterAll`. */
+export async function createTestContext(label: string): Promise<TestContext> {
+  const suffix = `${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const url = await cloneTemplateDatabase(`rose_test_${suffix}`);
+  const database = connectDatabase(url, { max: 5, applicationName: `test-${label}` });
+  const temporal = await TestWorkflowEnvironment.createFromExistingServer({
+    address: inject('temporalAddress'),
+  });
+  const taskQueue = `test-${suffix}`;
+  const workflowBundlePath = inject('workflowBundlePath');
+
+  return {
+    databaseUrl: url,
+    database,
+    temporal,
+    taskQueue,
+    async withWorker(body) {
+      const worker = await Worker.create({
+        connection: temporal.nativeConnection,
+        taskQueue,
+        workflowBundle: { codePath: workflowBundlePath },
+        activities: createActivities({ db: database.db }),
+      });
+      return worker.runUntil(body());
+    },
+    async close() {
+      await temporal.teardown();
+      await database.close();
+      await dropDatabase(url);
+    },
+  };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: inject('postgresAdminUrl') });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function cloneTemplateDatabase(name: string): Promise<string> {
+  await adminQuery(
+    `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(inject('templateDatabase'))}`,
+  );
+  return databaseUrl(inject('postgresAdminUrl'), name);
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
+
+const schema = z.object({
+  DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL' }),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Workflows kept in memory between tasks; bounds the worker's RSS. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  /** A bundle built ahead of time (production); without it the worker bundles at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+});
+
+export type WorkerConfig = z.infer<typeof schema>;
+
+export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`worker configuration is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}
