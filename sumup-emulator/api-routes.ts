@@ -1,0 +1,270 @@
+import express, { type Request, type Response } from 'express';
+import { toMajorUnits, toMinorUnits } from '../activities/payments/minor-units.ts';
+import { sendError, sendProblem, sendUnauthorized, sendValidationError } from './errors.ts';
+import type { Faults } from './faults.ts';
+import {
+  checkoutCreateRequest,
+  checkoutUpdateRequest,
+  listCheckoutsQuery,
+  processCheckoutRequest,
+  refundRequest,
+} from './schemas.ts';
+import { StateError, type Account, type Checkout, type EmulatorStore } from './store.ts';
+import { checkoutView } from './views.ts';
+
+export interface ApiContext {
+  store: EmulatorStore;
+  faults: Faults;
+  publicUrl: () => string;
+}
+
+const bearer = /^Bearer (.+)$/;
+
+function account(ctx: ApiContext, req: Request, res: Response): Account | undefined {
+  const key = bearer.exec(req.get('authorization') ?? '')?.[1];
+  const found = key ? ctx.store.accounts.get(key) : undefined;
+  if (!found) sendUnauthorized(res);
+  return found;
+}
+
+const notFound = (res: Response) => sendError(res, 404, 'NOT_FOUND', 'Resource not found');
+
+function stateConflict(res: Response, error: unknown): void {
+  if (!(error instanceof StateError)) throw error;
+  const message =
+    error.code === 'CHECKOUT_PROCESSED'
+      ? 'Checkout is already processed'
+      : 'Checkout session is expired';
+  sendError(res, 409, error.code, message);
+}
+
+/** An amount in major units the currency can express, else a 400 naming the field. */
+function minorAmount(res: Response, amount: number, currency: string, param: string) {
+  const minor = toMinorUnits(amount, currency);
+  if (minor === undefined) {
+    res.status(400).json({ message: 'Validation error', error_code: 'INVALID', param });
+  }
+  return minor;
+}
+
+/** SumUp's REST routes that rose-checkout uses, with SumUp's answers and error bodies. */
+export function apiRoutes(ctx: ApiContext): express.Router {
+  const router = express.Router();
+  const { store, faults } = ctx;
+  const byPathCheckout = (req: Request) => store.find(String(req.params.id))?.reference;
+  const route = (method: string, path: string, reference: (req: Request) => string | undefined) =>
+    faults.middleware(`${method} ${path}`, reference);
+
+  router.post(
+    '/v0.1/checkouts',
+    route(
+      'POST',
+      '/v0.1/checkouts',
+      (req) => (req.body as { checkout_reference?: string })?.checkout_reference,
+    ),
+    (req, res) => {
+      const owner = account(ctx, req, res);
+      if (!owner) return;
+      const parsed = checkoutCreateRequest.safeParse(req.body);
+      if (!parsed.success) return sendValidationError(res, parsed.error, req.body);
+      const body = parsed.data;
+      if (body.merchant_code !== owner.merchantCode) {
+        return sendError(res, 403, 'FORBIDDEN', 'Merchant code does not belong to this API key');
+      }
+      const amountMinor = minorAmount(res, body.amount, body.currency, 'amount');
+      if (amountMinor === undefined) return;
+      const created = store.create(owner, {
+        reference: body.checkout_reference,
+        amountMinor,
+        currency: body.currency,
+        merchantCode: body.merchant_code,
+        hosted: body.hosted_checkout?.enabled === true,
+        ...(body.description !== undefined ? { description: body.description } : {}),
+        ...(body.return_url !== undefined ? { returnUrl: body.return_url } : {}),
+        ...(body.redirect_url !== undefined ? { redirectUrl: body.redirect_url } : {}),
+        ...(body.customer_id !== undefined ? { customerId: body.customer_id } : {}),
+        ...(body.valid_until ? { validUntil: new Date(body.valid_until) } : {}),
+      });
+      if (created === 'duplicate') {
+        return sendError(
+          res,
+          409,
+          'DUPLICATED_CHECKOUT',
+          'Checkout with this checkout reference and pay to email already exists',
+        );
+      }
+      res.status(201).json(checkoutView(created, ctx.publicUrl()));
+    },
+  );
+
+  router.get(
+    '/v0.1/checkouts',
+    route('GET', '/v0.1/checkouts', (req) => req.query.checkout_reference as string | undefined),
+    (req, res) => {
+      const owner = account(ctx, req, res);
+      if (!owner) return;
+      const parsed = listCheckoutsQuery.safeParse(req.query);
+      if (!parsed.success) return sendValidationError(res, parsed.error, req.query);
+      res.json(
+        store
+          .list(owner, parsed.data.checkout_reference)
+          .map((c) => checkoutView(c, ctx.publicUrl())),
+      );
+    },
+  );
+
+  const withCheckout =
+    (handler: (req: Request, res: Response, checkout: Checkout, owner: Account) => void) =>
+    (req: Request, res: Response) => {
+      const owner = account(ctx, req, res);
+      if (!owner) return;
+      const checkout = store.get(owner, String(req.params.id));
+      if (!checkout) return notFound(res);
+      handler(req, res, checkout, owner);
+    };
+
+  router.get(
+    '/v0.1/checkouts/:id',
+    route('GET', '/v0.1/checkouts/:id', byPathCheckout),
+    withCheckout((_req, res, checkout) => res.json(checkoutView(checkout, ctx.publicUrl()))),
+  );
+
+  router.patch(
+    '/v0.1/checkouts/:id',
+    route('PATCH', '/v0.1/checkouts/:id', byPathCheckout),
+    withCheckout((req, res, checkout) => {
+      const parsed = checkoutUpdateRequest.safeParse(req.body);
+      if (!parsed.success) return sendValidationError(res, parsed.error, req.body);
+      const body = parsed.data;
+      const currency = body.currency ?? checkout.currency;
+      const amountMinor =
+        body.amount === undefined ? undefined : minorAmount(res, body.amount, currency, 'amount');
+      if (body.amount !== undefined && amountMinor === undefined) return;
+      try {
+        store.update(checkout, {
+          ...(amountMinor !== undefined ? { amountMinor } : {}),
+          ...(body.currency !== undefined ? { currency: body.currency } : {}),
+          ...(body.description !== undefined ? { description: body.description } : {}),
+          ...(body.checkout_reference !== undefined ? { reference: body.checkout_reference } : {}),
+          ...(body.valid_until !== undefined
+            ? { validUntil: body.valid_until ? new Date(body.valid_until) : undefined }
+            : {}),
+          ...(body.return_url !== undefined ? { returnUrl: body.return_url } : {}),
+          ...(body.redirect_url !== undefined ? { redirectUrl: body.redirect_url } : {}),
+        });
+      } catch (error) {
+        return stateConflict(res, error);
+      }
+      res.json(checkoutView(checkout, ctx.publicUrl()));
+    }),
+  );
+
+  router.delete(
+    '/v0.1/checkouts/:id',
+    route('DELETE', '/v0.1/checkouts/:id', byPathCheckout),
+    withCheckout((_req, res, checkout) => {
+      try {
+        store.deactivate(checkout);
+      } catch (error) {
+        return stateConflict(res, error);
+      }
+      res.json(checkoutView(checkout, ctx.publicUrl()));
+    }),
+  );
+
+  router.put(
+    '/v0.1/checkouts/:id',
+    route('PUT', '/v0.1/checkouts/:id', byPathCheckout),
+    withCheckout((req, res, checkout) => {
+      const parsed = processCheckoutRequest.safeParse(req.body);
+      if (!parsed.success) return sendValidationError(res, parsed.error, req.body);
+      if (parsed.data.payment_type === 'card' && !parsed.data.card) {
+        return res
+          .status(400)
+          .json({ message: 'Validation error', error_code: 'MISSING', param: 'card' });
+      }
+      try {
+        store.pay(checkout);
+      } catch (error) {
+        return stateConflict(res, error);
+      }
+      res.json(checkoutView(checkout, ctx.publicUrl()));
+    }),
+  );
+
+  const refund = (
+    req: Request,
+    res: Response,
+    owner: Account,
+    amount: number | undefined,
+    legacy: boolean,
+  ) => {
+    const found = store.transaction(owner, String(req.params.transactionId));
+    if (!found) return sendProblem(res, 404, 'Not Found', 'The transaction does not exist.');
+    const { transaction } = found;
+    const left = store.refundable(transaction);
+    if (left === 0) return sendProblem(res, 409, 'Conflict', 'The transaction cannot be refunded.');
+    let amountMinor = left;
+    if (amount !== undefined) {
+      const minor = toMinorUnits(amount, transaction.currency);
+      if (minor === undefined || minor <= 0) {
+        return sendProblem(res, 400, 'Bad Request', 'The refund amount must be positive.', {
+          param: 'amount',
+        });
+      }
+      if (minor > left) {
+        return sendProblem(
+          res,
+          422,
+          'Unprocessable Entity',
+          'The refund amount exceeds the refundable amount.',
+          {
+            max_refundable_amount: toMajorUnits(left, transaction.currency),
+          },
+        );
+      }
+      amountMinor = minor;
+    }
+    store.refund(transaction, amountMinor);
+    if (legacy) res.status(204).end();
+    else res.status(201).json({});
+  };
+
+  router.post(
+    '/v1.0/merchants/:merchantCode/payments/:transactionId/refunds',
+    route('POST', '/v1.0/merchants/:merchantCode/payments/:transactionId/refunds', () => undefined),
+    (req, res) => {
+      const owner = account(ctx, req, res);
+      if (!owner) return;
+      if (req.params.merchantCode !== owner.merchantCode) {
+        return sendProblem(
+          res,
+          403,
+          'Forbidden',
+          'The merchant code does not belong to this API key.',
+        );
+      }
+      const parsed = refundRequest.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        return sendProblem(res, 400, 'Bad Request', 'The request body is invalid.', {
+          param: parsed.error.issues[0]?.path.join('.'),
+        });
+      }
+      refund(req, res, owner, parsed.data.amount, false);
+    },
+  );
+
+  router.post(
+    '/v0.1/me/refund/:transactionId',
+    route('POST', '/v0.1/me/refund/:transactionId', () => undefined),
+    (req, res) => {
+      const owner = account(ctx, req, res);
+      if (!owner) return;
+      const parsed = refundRequest.safeParse(req.body ?? {});
+      if (!parsed.success) return sendValidationError(res, parsed.error, req.body);
+      refund(req, res, owner, parsed.data.amount, true);
+    },
+  );
+
+  return router;
+}
