@@ -17,6 +17,8 @@ export interface ObservedResponse {
   status: number;
   contentType: string | undefined;
   body: string;
+  /** Set when an injected fault shaped this answer. */
+  fault?: string;
 }
 
 export interface EmulatorOptions {
@@ -103,6 +105,7 @@ function observe(onResponse: (response: ObservedResponse) => void) {
         status: res.statusCode,
         contentType: res.get('content-type'),
         body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString() : '',
+        ...(typeof res.locals.fault === 'string' ? { fault: res.locals.fault } : {}),
       });
       return send(body);
     };

@@ -77,6 +77,8 @@ export class Faults {
           ? { kind: header }
           : this.take(route, reference(req));
       if (!rule?.kind) return next();
+      // Marks the answer as infrastructure trouble, not one of SumUp's own answers.
+      res.locals.fault = rule.kind;
       switch (rule.kind) {
         case 'server-error':
           return sendGatewayError(res, rule.status ?? 502);

@@ -92,7 +92,10 @@ export class Webhooks {
   release(order: 'fifo' | 'reverse'): number {
     const released = order === 'reverse' ? [...this.held].reverse() : this.held;
     this.held = [];
-    for (const pending of released) this.schedule(() => this.attempt(pending, 1), 0);
+    // One after another, so that the order asked for is the order they arrive in.
+    this.schedule(async () => {
+      for (const pending of released) await this.attempt(pending, 1);
+    }, 0);
     return released.length;
   }
 
