@@ -21,12 +21,12 @@ function backLink(checkout: Checkout): string {
     : '';
 }
 
-function summary(checkout: Checkout): string {
+function summary(checkout: Checkout, verb = 'Pay'): string {
   const amount = toMajorUnits(checkout.amountMinor, checkout.currency).toFixed(
     checkout.currency === 'CLP' ? 0 : 2,
   );
   return (
-    `<p>Pay <strong id="amount">${amount} ${escape(checkout.currency)}</strong> to ` +
+    `<p>${verb} <strong id="amount">${amount} ${escape(checkout.currency)}</strong> to ` +
     `${escape(checkout.account.merchantName)}</p>` +
     (checkout.description ? `<p id="description">${escape(checkout.description)}</p>` : '')
   );
@@ -46,7 +46,7 @@ export function hostedPage(store: EmulatorStore): express.Router {
       return page(res, 404, 'Checkout not found', '<p>This payment link is not valid.</p>');
     switch (checkout.status) {
       case 'PAID':
-        return page(res, 200, 'Payment successful', summary(checkout) + backLink(checkout));
+        return page(res, 200, 'Payment successful', summary(checkout, 'Paid') + backLink(checkout));
       case 'EXPIRED':
         return page(
           res,

@@ -364,6 +364,36 @@ describe('webhooks', () => {
   });
 });
 
+describe('delays and faults on demand', () => {
+  it('delays a delivery by the time asked for', async () => {
+    const created = await f.sdk().checkouts.create(request());
+    await f.control(
+      '/webhooks/behaviour',
+      { delayMs: 300, checkoutReference: created.checkout_reference },
+      'PUT',
+    );
+    const paidAt = Date.now();
+    await f.control(`/checkouts/${created.id}/pay`);
+    await f.receiver.receivedAtLeast(1);
+    expect(receivedFor(created.id)).toHaveLength(1);
+    expect(f.receiver.received[0]!.at - paidAt).toBeGreaterThanOrEqual(300);
+  });
+
+  it('faults one checkout reference, and one request by header, leaving the rest alone', async () => {
+    const hit = await f.sdk().checkouts.create(request());
+    const spared = await f.sdk().checkouts.create(request());
+    await f.control('/faults', { kind: 'server-error', checkoutReference: hit.checkout_reference });
+    expect((await api(`/v0.1/checkouts/${hit.id}`)).status).toBe(502);
+    expect((await api(`/v0.1/checkouts/${spared.id}`)).status).toBe(200);
+
+    const limited = await api(`/v0.1/checkouts/${spared.id}`, {
+      headers: { 'x-sumup-emulator-fault': 'rate-limit' },
+    });
+    expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '1']);
+    expect((await api(`/v0.1/checkouts/${spared.id}`)).status).toBe(200);
+  });
+});
+
 describe('the hosted page', () => {
   const form = (url: string) => fetch(url, { method: 'POST', redirect: 'manual' });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SumupGateway, type HostedCheckoutRequest } from '../activities/payments/sumup-gateway.ts';
 import { Secret } from '../db/secret.ts';
 import { MERCHANT, OTHER_MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import { specAvailable } from './sumup/spec.ts';
 
 let f: SumupFixture;
 beforeAll(async () => {
@@ -232,5 +233,12 @@ describe('errors are classified for Temporal', () => {
     await gateway().refund(transactionId!, 'GBP');
     const again = await failureOf(gateway().refund(transactionId!, 'GBP'));
     expect([again.type, again.nonRetryable]).toEqual(['SumupConflict', true]);
+  });
+});
+
+describe.runIf(specAvailable)("SumUp's published spec", () => {
+  it('allows every answer the emulator gave the gateway', () => {
+    expect(f.spec!.violations).toEqual([]);
+    expect(f.spec!.checked).toBeGreaterThan(20);
   });
 });
