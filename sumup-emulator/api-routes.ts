@@ -52,16 +52,19 @@ export function apiRoutes(ctx: ApiContext): express.Router {
   const router = express.Router();
   const { store, faults } = ctx;
   const byPathCheckout = (req: Request) => store.find(String(req.params.id))?.reference;
-  const route = (method: string, path: string, reference: (req: Request) => string | undefined) =>
-    faults.middleware(`${method} ${path}`, reference);
+  /** Registers a route behind the fault injector, which knows it as `METHOD /path`. */
+  const on = (
+    method: 'get' | 'post' | 'patch' | 'put' | 'delete',
+    path: string,
+    reference: (req: Request) => string | undefined,
+    handler: (req: Request, res: Response) => void,
+  ) =>
+    router[method](path, faults.middleware(`${method.toUpperCase()} ${path}`, reference), handler);
 
-  router.post(
+  on(
+    'post',
     '/v0.1/checkouts',
-    route(
-      'POST',
-      '/v0.1/checkouts',
-      (req) => (req.body as { checkout_reference?: string })?.checkout_reference,
-    ),
+    (req) => (req.body as { checkout_reference?: string })?.checkout_reference,
     (req, res) => {
       const owner = account(ctx, req, res);
       if (!owner) return;
@@ -97,9 +100,10 @@ export function apiRoutes(ctx: ApiContext): express.Router {
     },
   );
 
-  router.get(
+  on(
+    'get',
     '/v0.1/checkouts',
-    route('GET', '/v0.1/checkouts', (req) => req.query.checkout_reference as string | undefined),
+    (req) => req.query.checkout_reference as string | undefined,
     (req, res) => {
       const owner = account(ctx, req, res);
       if (!owner) return;
@@ -113,6 +117,16 @@ export function apiRoutes(ctx: ApiContext): express.Router {
     },
   );
 
+  /** Applies a state change and answers the checkout, or SumUp's 409 when it cannot apply. */
+  const answerAfter = (res: Response, checkout: Checkout, change: () => void) => {
+    try {
+      change();
+    } catch (error) {
+      return stateConflict(res, error);
+    }
+    res.json(checkoutView(checkout, ctx.publicUrl()));
+  };
+
   const withCheckout =
     (handler: (req: Request, res: Response, checkout: Checkout, owner: Account) => void) =>
     (req: Request, res: Response) => {
@@ -123,15 +137,17 @@ export function apiRoutes(ctx: ApiContext): express.Router {
       handler(req, res, checkout, owner);
     };
 
-  router.get(
+  on(
+    'get',
     '/v0.1/checkouts/:id',
-    route('GET', '/v0.1/checkouts/:id', byPathCheckout),
+    byPathCheckout,
     withCheckout((_req, res, checkout) => res.json(checkoutView(checkout, ctx.publicUrl()))),
   );
 
-  router.patch(
+  on(
+    'patch',
     '/v0.1/checkouts/:id',
-    route('PATCH', '/v0.1/checkouts/:id', byPathCheckout),
+    byPathCheckout,
     withCheckout((req, res, checkout) => {
       const parsed = checkoutUpdateRequest.safeParse(req.body);
       if (!parsed.success) return sendValidationError(res, parsed.error, req.body);
@@ -140,7 +156,7 @@ export function apiRoutes(ctx: ApiContext): express.Router {
       const amountMinor =
         body.amount === undefined ? undefined : minorAmount(res, body.amount, currency, 'amount');
       if (body.amount !== undefined && amountMinor === undefined) return;
-      try {
+      answerAfter(res, checkout, () =>
         store.update(checkout, {
           ...(amountMinor !== undefined ? { amountMinor } : {}),
           ...(body.currency !== undefined ? { currency: body.currency } : {}),
@@ -151,30 +167,24 @@ export function apiRoutes(ctx: ApiContext): express.Router {
             : {}),
           ...(body.return_url !== undefined ? { returnUrl: body.return_url } : {}),
           ...(body.redirect_url !== undefined ? { redirectUrl: body.redirect_url } : {}),
-        });
-      } catch (error) {
-        return stateConflict(res, error);
-      }
-      res.json(checkoutView(checkout, ctx.publicUrl()));
+        }),
+      );
     }),
   );
 
-  router.delete(
+  on(
+    'delete',
     '/v0.1/checkouts/:id',
-    route('DELETE', '/v0.1/checkouts/:id', byPathCheckout),
-    withCheckout((_req, res, checkout) => {
-      try {
-        store.deactivate(checkout);
-      } catch (error) {
-        return stateConflict(res, error);
-      }
-      res.json(checkoutView(checkout, ctx.publicUrl()));
-    }),
+    byPathCheckout,
+    withCheckout((_req, res, checkout) =>
+      answerAfter(res, checkout, () => store.deactivate(checkout)),
+    ),
   );
 
-  router.put(
+  on(
+    'put',
     '/v0.1/checkouts/:id',
-    route('PUT', '/v0.1/checkouts/:id', byPathCheckout),
+    byPathCheckout,
     withCheckout((req, res, checkout) => {
       const parsed = processCheckoutRequest.safeParse(req.body);
       if (!parsed.success) return sendValidationError(res, parsed.error, req.body);
@@ -183,12 +193,7 @@ export function apiRoutes(ctx: ApiContext): express.Router {
           .status(400)
           .json({ message: 'Validation error', error_code: 'MISSING', param: 'card' });
       }
-      try {
-        store.pay(checkout);
-      } catch (error) {
-        return stateConflict(res, error);
-      }
-      res.json(checkoutView(checkout, ctx.publicUrl()));
+      answerAfter(res, checkout, () => store.pay(checkout));
     }),
   );
 
@@ -230,9 +235,10 @@ export function apiRoutes(ctx: ApiContext): express.Router {
     else res.status(201).json({});
   };
 
-  router.post(
+  on(
+    'post',
     '/v1.0/merchants/:merchantCode/payments/:transactionId/refunds',
-    route('POST', '/v1.0/merchants/:merchantCode/payments/:transactionId/refunds', () => undefined),
+    () => undefined,
     (req, res) => {
       const owner = account(ctx, req, res);
       if (!owner) return;
@@ -254,9 +260,10 @@ export function apiRoutes(ctx: ApiContext): express.Router {
     },
   );
 
-  router.post(
+  on(
+    'post',
     '/v0.1/me/refund/:transactionId',
-    route('POST', '/v0.1/me/refund/:transactionId', () => undefined),
+    () => undefined,
     (req, res) => {
       const owner = account(ctx, req, res);
       if (!owner) return;
