@@ -4,6 +4,12 @@ import * as schema from './schema/index.ts';
 
 export type Database = NodePgDatabase<typeof schema>;
 
+/** A transaction inside the database: what `db.transaction()` hands its callback. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** Where a query can run: the database itself or a transaction in it. */
+export type Executor = Database | Transaction;
+
 export interface DatabaseHandle {
   db: Database;
   pool: pg.Pool;

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Database } from '../../db/client.ts';
+import type { Executor } from '../../db/client.ts';
 import { outboxEvents } from '../../db/schema/index.ts';
 
 export interface DomainEvent {
@@ -18,11 +18,10 @@ export interface RecordedEvent {
 }
 
 /**
- * Writes a domain event to the outbox on its own, for facts that no state change carries
- * (a refund notice to ops, say). Events that describe a state change are written inside
- * that change's transaction instead.
+ * Writes a domain event to the outbox, once per key. Given a transaction, the event commits
+ * or rolls back with the state change it describes.
  */
-export async function recordEvent(db: Database, event: DomainEvent): Promise<RecordedEvent> {
+export async function recordEvent(db: Executor, event: DomainEvent): Promise<RecordedEvent> {
   const inserted = await db
     .insert(outboxEvents)
     .values({

@@ -1,0 +1,207 @@
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { Database, Transaction } from '../../db/client.ts';
+import {
+  calendarEntries,
+  cartLines,
+  orderItems,
+  orders,
+  refunds,
+  tickets,
+} from '../../db/schema/index.ts';
+import type { LineProblem, PaidOutcome } from '../../workflows/checkout-types.ts';
+import { claimedItems, uniqueGroups } from '../calendar/claims.ts';
+import { lockSeats, lockTickets, seatGroupKey } from '../calendar/capacity.ts';
+import { recordEvent } from '../events/record-event.ts';
+
+const UNHONOURED_REFUND_KEY = 'unhonoured-lines';
+
+/**
+ * SumUp says PAID: in one transaction, entries go to provisional and tickets to confirmed
+ * (capacity re-checked, so a late payment never oversells), paid product lines leave the
+ * cart, the order becomes paid and `order.paid` is recorded. Lines that can no longer be
+ * honoured are cancelled and a refund for them is recorded with its notice
+ * (`order.refund_due`). Confirming again answers the same outcome and changes nothing.
+ */
+export function confirmPaidOrder(
+  db: Database,
+  input: { orderId: number; transactionId: string },
+): Promise<PaidOutcome> {
+  const { orderId } = input;
+  return db.transaction(async (tx) => {
+    const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+    if (!order) throw new Error(`order ${orderId} does not exist`);
+    if (order.status === 'paid') return outcomeOf(tx, orderId);
+
+    const { bookings, tickets: ticketItems } = await claimedItems(tx, orderId);
+    const bookingIds = bookings.map((b) => b.id);
+    const ticketRows = await tx
+      .select({ id: tickets.id, entryId: tickets.entryId, ticketTypeId: tickets.ticketTypeId })
+      .from(tickets)
+      .where(inArray(tickets.id, ticketItems.length ? ticketItems.map((t) => t.id) : [-1]));
+    const seatsLeft = await lockSeats(tx, uniqueGroups(ticketRows), orderId, bookingIds);
+    const entryRows = bookingIds.length
+      ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
+      : [];
+    const lockedTickets = await lockTickets(
+      tx,
+      ticketItems.map((t) => t.id),
+    );
+
+    const unhonoured: LineProblem[] = [];
+    const provisional: number[] = [];
+    for (const booking of bookings) {
+      const entry = entryRows.find((e) => e.id === booking.id);
+      // Ours still, or released to the cart by an expiry and not taken since.
+      const ours = entry?.orderId === orderId && entry.state === 'ordered';
+      const free = entry?.state === 'pending' && entry.orderId === null;
+      if (ours || free) provisional.push(booking.id);
+      else
+        unhonoured.push({
+          kind: 'booking',
+          id: booking.id,
+          title: booking.title,
+          reason: 'booking_unavailable',
+        });
+    }
+
+    const confirmed: number[] = [];
+    const cancelled: number[] = [];
+    const taken = new Map<string, number>();
+    for (const item of ticketItems) {
+      const ticket = lockedTickets.find((t) => t.id === item.id)!;
+      const ours = ticket.orderId === orderId && ticket.state === 'reserved';
+      const free = ticket.state === 'pending' && ticket.orderId === null;
+      const key = seatGroupKey(ticket);
+      const used = taken.get(key) ?? 0;
+      if ((ours || free) && (seatsLeft.get(key) ?? 0) - used > 0) {
+        taken.set(key, used + 1);
+        confirmed.push(ticket.id);
+      } else {
+        cancelled.push(ticket.id);
+        unhonoured.push({ kind: 'ticket', id: item.id, title: item.title, reason: 'sold_out' });
+      }
+    }
+
+    if (provisional.length) {
+      await tx
+        .update(calendarEntries)
+        .set({ state: 'provisional', orderId })
+        .where(inArray(calendarEntries.id, provisional));
+    }
+    if (confirmed.length) {
+      await tx
+        .update(tickets)
+        .set({ state: 'confirmed', orderId })
+        .where(inArray(tickets.id, confirmed));
+    }
+    // A ticket that lost its seat is cancelled only if it is ours to cancel.
+    const ourCancelled = lockedTickets
+      .filter(
+        (t) =>
+          cancelled.includes(t.id) &&
+          (t.orderId === orderId || (t.orderId === null && t.state === 'pending')),
+      )
+      .map((t) => t.id);
+    if (ourCancelled.length) {
+      await tx
+        .update(tickets)
+        .set({ state: 'cancelled', orderId })
+        .where(inArray(tickets.id, ourCancelled));
+    }
+    const paidLines = await tx
+      .select({ cartLineId: orderItems.cartLineId })
+      .from(orderItems)
+      .where(and(eq(orderItems.orderId, orderId), isNotNull(orderItems.cartLineId)));
+    if (paidLines.length) {
+      await tx
+        .update(cartLines)
+        .set({ deletedAt: new Date(), orderId })
+        .where(
+          inArray(
+            cartLines.id,
+            paidLines.map((l) => l.cartLineId!),
+          ),
+        );
+    }
+
+    const refundMinor = await unhonouredAmount(tx, orderId, unhonoured);
+    await tx
+      .update(orders)
+      .set({
+        status: 'paid',
+        paidAt: new Date(),
+        sumupTransactionId: input.transactionId,
+        ...(refundMinor > 0 ? { refundState: 'refund_due' as const } : {}),
+      })
+      .where(eq(orders.id, orderId));
+    await recordEvent(tx, {
+      type: 'order.paid',
+      key: `order.paid:${orderId}`,
+      orderId,
+      payload: { orderId, totalMinor: order.totalMinor, currency: order.currency },
+    });
+    if (refundMinor > 0) {
+      const [refund] = await tx
+        .insert(refunds)
+        .values({
+          orderId,
+          key: UNHONOURED_REFUND_KEY,
+          amountMinor: refundMinor,
+          currency: order.currency,
+          reason: 'Sold out before the payment completed',
+          sumupTransactionId: input.transactionId,
+        })
+        .returning();
+      // The refund notice, to the shopper and to ops.
+      await recordEvent(tx, {
+        type: 'order.refund_due',
+        key: `order.refund_due:${orderId}`,
+        orderId,
+        payload: {
+          orderId,
+          refundId: refund!.id,
+          amountMinor: refundMinor,
+          currency: order.currency,
+          lines: unhonoured,
+        },
+      });
+      return {
+        unhonoured,
+        refund: { refundId: refund!.id, amountMinor: refundMinor, currency: order.currency },
+      };
+    }
+    return { unhonoured };
+  });
+}
+
+async function unhonouredAmount(
+  tx: Transaction,
+  orderId: number,
+  lines: LineProblem[],
+): Promise<number> {
+  if (lines.length === 0) return 0;
+  const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, orderId));
+  return lines.reduce((sum, line) => {
+    const item = items.find((i) =>
+      line.kind === 'ticket' ? i.ticketId === line.id : i.calendarEntryId === line.id,
+    );
+    return sum + (item ? item.unitPriceMinor * item.quantity : 0);
+  }, 0);
+}
+
+/** What an already-paid order's confirmation decided, read back. */
+async function outcomeOf(tx: Transaction, orderId: number): Promise<PaidOutcome> {
+  const [refund] = await tx
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.orderId, orderId), eq(refunds.key, UNHONOURED_REFUND_KEY)));
+  if (!refund) return { unhonoured: [] };
+  const [event] = await tx.query.outboxEvents.findMany({
+    where: (e, { eq: equals }) => equals(e.key, `order.refund_due:${orderId}`),
+  });
+  const lines = (event?.payload as { lines?: LineProblem[] } | undefined)?.lines ?? [];
+  return {
+    unhonoured: lines,
+    refund: { refundId: refund.id, amountMinor: refund.amountMinor, currency: refund.currency },
+  };
+}

@@ -1,0 +1,113 @@
+import { eq } from 'drizzle-orm';
+import type { Executor, Database } from '../../db/client.ts';
+import { readPricedCart } from '../../db/queries/cart.ts';
+import { orderItems, orders } from '../../db/schema/index.ts';
+import type {
+  CheckoutScope,
+  CreateOrderResult,
+  LineProblem,
+  OrderSummary,
+  Shopper,
+} from '../../workflows/checkout-types.ts';
+import { recordEvent } from '../events/record-event.ts';
+
+export interface CreateOrderInput {
+  /** The same key always yields the same order: a retried activity creates nothing new. */
+  idempotencyKey: string;
+  workflowId: string;
+  shopper: Shopper;
+  scope: CheckoutScope;
+}
+
+/**
+ * Makes the order from a snapshot of the shopper's cart, priced on the server, with its
+ * items and its `order.created` event in one transaction. Claims come after, separately.
+ */
+export function createOrderFromCart(
+  db: Database,
+  input: CreateOrderInput,
+): Promise<CreateOrderResult> {
+  return db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select()
+      .from(orders)
+      .where(eq(orders.idempotencyKey, input.idempotencyKey));
+    if (existing) return { kind: 'created', order: await summary(tx, existing) };
+
+    const lines = await readPricedCart(tx, input.shopper, input.scope);
+    if (lines.length === 0) return { kind: 'empty' };
+    const problems: LineProblem[] = lines
+      .filter((line) => line.problem)
+      .map((line) => ({ kind: line.kind, id: line.id, title: line.title, reason: line.problem! }));
+    const currencies = [...new Set(lines.map((line) => line.currency))];
+    if (currencies.length > 1) {
+      for (const line of lines) {
+        if (line.currency !== currencies[0]) {
+          problems.push({
+            kind: line.kind,
+            id: line.id,
+            title: line.title,
+            reason: 'mixed_currencies',
+          });
+        }
+      }
+    }
+    if (problems.length > 0) return { kind: 'unavailable', problems };
+
+    const currency = currencies[0]!;
+    const totalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor! * line.quantity, 0);
+    const [order] = await tx
+      .insert(orders)
+      .values({
+        idempotencyKey: input.idempotencyKey,
+        workflowId: input.workflowId,
+        userId: input.shopper.userId ?? null,
+        sessionId: input.shopper.sessionId ?? null,
+        pageId: input.scope.pageId,
+        currency,
+        totalMinor,
+      })
+      .returning();
+    await tx.insert(orderItems).values(
+      lines.map((line) => ({
+        orderId: order!.id,
+        kind: line.kind,
+        productId: line.kind === 'product' ? line.productId! : null,
+        cartLineId: line.kind === 'product' ? line.id : null,
+        calendarEntryId: line.kind === 'booking' ? line.id : null,
+        ticketId: line.kind === 'ticket' ? line.id : null,
+        title: line.title,
+        quantity: line.quantity,
+        unitPriceMinor: line.unitPriceMinor!,
+        currency: line.currency,
+      })),
+    );
+    await recordEvent(tx, {
+      type: 'order.created',
+      key: `order.created:${order!.id}`,
+      orderId: order!.id,
+      payload: {
+        orderId: order!.id,
+        pageId: order!.pageId,
+        totalMinor,
+        currency,
+        items: lines.length,
+      },
+    });
+    return { kind: 'created', order: await summary(tx, order!) };
+  });
+}
+
+async function summary(tx: Executor, order: typeof orders.$inferSelect): Promise<OrderSummary> {
+  const items = await tx
+    .select({ id: orderItems.id })
+    .from(orderItems)
+    .where(eq(orderItems.orderId, order.id));
+  return {
+    orderId: order.id,
+    pageId: order.pageId,
+    totalMinor: order.totalMinor,
+    currency: order.currency,
+    itemCount: items.length,
+  };
+}

@@ -1,0 +1,127 @@
+import { and, eq, isNull, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client.ts';
+import {
+  calendarEntries,
+  calendars,
+  cartLines,
+  products,
+  tickets,
+  ticketTypes,
+} from '../schema/index.ts';
+
+/** Who a cart belongs to: a signed-in user, else an anonymous session. */
+export type Shopper =
+  { userId: string; sessionId?: undefined } | { userId?: undefined; sessionId: string };
+
+/** A global checkout takes every line; a page checkout only that page's. */
+export type CheckoutScope = { pageId: number } | { pageId: null };
+
+export interface PricedLine {
+  kind: 'product' | 'booking' | 'ticket';
+  /** cart_lines.id, calendar_entries.id or tickets.id, by kind. */
+  id: number;
+  productId?: number;
+  pageId: number;
+  title: string;
+  quantity: number;
+  unitPriceMinor: number | null;
+  currency: string;
+  /** Why the line cannot be bought now, if it cannot. */
+  problem?: 'product_unavailable' | 'ticket_not_priced';
+}
+
+/**
+ * The shopper's cart as the server prices it: product lines at the catalogue's current
+ * price, pending bookings at the entry's cost, pending tickets at their type's cost or else
+ * the entry's ticket price. Nothing here comes from the client.
+ */
+export async function readPricedCart(
+  db: Executor,
+  shopper: Shopper,
+  scope: CheckoutScope,
+): Promise<PricedLine[]> {
+  const ownsLine: SQL | undefined =
+    shopper.userId !== undefined
+      ? eq(cartLines.userId, shopper.userId)
+      : and(eq(cartLines.sessionId, shopper.sessionId), isNull(cartLines.userId));
+  const ownsEntry: SQL | undefined =
+    shopper.userId !== undefined
+      ? eq(calendarEntries.userId, shopper.userId)
+      : and(eq(calendarEntries.sessionId, shopper.sessionId), isNull(calendarEntries.userId));
+  const onPage = (column: typeof products.pageId | typeof calendars.pageId) =>
+    scope.pageId === null ? undefined : eq(column, scope.pageId);
+
+  const productLines = await db
+    .select({ line: cartLines, product: products })
+    .from(cartLines)
+    .innerJoin(products, eq(products.id, cartLines.productId))
+    .where(and(ownsLine, isNull(cartLines.deletedAt), onPage(products.pageId)))
+    .orderBy(cartLines.id);
+
+  const bookings = await db
+    .select({ entry: calendarEntries, pageId: calendars.pageId })
+    .from(calendarEntries)
+    .innerJoin(calendars, eq(calendars.id, calendarEntries.calendarId))
+    .where(and(ownsEntry, eq(calendarEntries.state, 'pending'), onPage(calendars.pageId)))
+    .orderBy(calendarEntries.id);
+
+  // Tickets need a signed-in shopper.
+  const pendingTickets =
+    shopper.userId !== undefined
+      ? await db
+          .select({
+            ticket: tickets,
+            entry: calendarEntries,
+            type: ticketTypes,
+            pageId: calendars.pageId,
+          })
+          .from(tickets)
+          .innerJoin(calendarEntries, eq(calendarEntries.id, tickets.entryId))
+          .innerJoin(calendars, eq(calendars.id, calendarEntries.calendarId))
+          .leftJoin(ticketTypes, eq(ticketTypes.id, tickets.ticketTypeId))
+          .where(
+            and(
+              eq(tickets.userId, shopper.userId),
+              eq(tickets.state, 'pending'),
+              onPage(calendars.pageId),
+            ),
+          )
+          .orderBy(tickets.id)
+      : [];
+
+  return [
+    ...productLines.map(({ line, product }): PricedLine => ({
+      kind: 'product',
+      id: line.id,
+      productId: product.id,
+      pageId: product.pageId,
+      title: product.title,
+      quantity: line.quantity,
+      unitPriceMinor: product.priceMinor,
+      currency: product.currency,
+      ...(product.active ? {} : { problem: 'product_unavailable' as const }),
+    })),
+    ...bookings.map(({ entry, pageId }): PricedLine => ({
+      kind: 'booking',
+      id: entry.id,
+      pageId,
+      title: entry.name,
+      quantity: 1,
+      unitPriceMinor: entry.costMinor,
+      currency: entry.currency,
+    })),
+    ...pendingTickets.map(({ ticket, entry, type, pageId }): PricedLine => {
+      const price = type ? type.costMinor : entry.ticketPriceMinor;
+      return {
+        kind: 'ticket',
+        id: ticket.id,
+        pageId,
+        title: type ? `${entry.name}: ${type.name}` : entry.name,
+        quantity: 1,
+        unitPriceMinor: price,
+        currency: type ? type.currency : entry.currency,
+        ...(price === null ? { problem: 'ticket_not_priced' as const } : {}),
+      };
+    }),
+  ];
+}

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
+import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
+import { createOrderFromCart } from '../activities/orders/create-order.ts';
+import {
+  calendarEntries,
+  cartLines,
+  orders,
+  outboxEvents,
+  refunds,
+  tickets,
+} from '../db/schema/index.ts';
+import type { Shopper } from '../workflows/checkout-types.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import { seedShop } from './harness/seed.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext('checkout-activities');
+});
+afterAll(() => ctx?.close());
+
+const db = () => ctx.database.db;
+const newShopper = (): Shopper & { userId: string } => ({ userId: `u-${randomUUID()}` });
+
+async function orderFor(shopper: Shopper, pageId: number | null = null) {
+  const result = await createOrderFromCart(db(), {
+    idempotencyKey: randomUUID(),
+    workflowId: `checkout-${randomUUID()}`,
+    shopper,
+    scope: { pageId },
+  });
+  if (result.kind !== 'created') throw new Error(`no order: ${JSON.stringify(result)}`);
+  return result.order;
+}
+
+const eventsOf = async (orderId: number) =>
+  (await db().select().from(outboxEvents).where(eq(outboxEvents.orderId, orderId)))
+    .map((e) => e.type)
+    .sort();
+
+describe('creating the order from the cart', () => {
+  it('prices every line on the server and records order.created, once per key', async () => {
+    const shop = await seedShop(db(), { seats: 10 });
+    const shopper = newShopper();
+    await shop.addMug(shopper, 2);
+    await shop.addBooking(shopper, 4000);
+    await shop.addTickets(shopper.userId, 2);
+    const input = {
+      idempotencyKey: randomUUID(),
+      workflowId: 'wf',
+      shopper,
+      scope: { pageId: shop.page.id },
+    };
+
+    const first = await createOrderFromCart(db(), input);
+    const again = await createOrderFromCart(db(), input);
+    expect(first).toEqual({
+      kind: 'created',
+      order: expect.objectContaining({
+        totalMinor: 2 * 850 + 4000 + 2 * 1500,
+        currency: 'GBP',
+        itemCount: 4,
+      }),
+    });
+    expect(again).toEqual(first);
+    if (first.kind !== 'created') return;
+    expect(
+      await db().select().from(orders).where(eq(orders.idempotencyKey, input.idempotencyKey)),
+    ).toHaveLength(1);
+    expect(await eventsOf(first.order.orderId)).toEqual(['order.created']);
+  });
+
+  it('says the cart is empty, or which lines cannot be bought, and makes no order', async () => {
+    const shop = await seedShop(db(), { seats: 10 });
+    const shopper = newShopper();
+    expect(
+      await createOrderFromCart(db(), {
+        idempotencyKey: randomUUID(),
+        workflowId: 'wf',
+        shopper,
+        scope: { pageId: null },
+      }),
+    ).toEqual({ kind: 'empty' });
+
+    await shop.addMug(shopper);
+    const other = await seedShop(db(), { seats: 1, currency: 'EUR' });
+    const euroLine = await other.addMug(shopper);
+    const key = randomUUID();
+    const result = await createOrderFromCart(db(), {
+      idempotencyKey: key,
+      workflowId: 'wf',
+      shopper,
+      scope: { pageId: null },
+    });
+    expect(result).toEqual({
+      kind: 'unavailable',
+      problems: [{ kind: 'product', id: euroLine.id, title: 'Mug', reason: 'mixed_currencies' }],
+    });
+    expect(await db().select().from(orders).where(eq(orders.idempotencyKey, key))).toEqual([]);
+    // A page checkout takes only that page's lines, so it is not mixed.
+    const pageOrder = await orderFor(shopper, shop.page.id);
+    expect(pageOrder).toMatchObject({ totalMinor: 850, itemCount: 1 });
+  });
+});
+
+describe('claiming', () => {
+  it('moves entries to ordered and tickets to reserved, and gives them back on release', async () => {
+    const shop = await seedShop(db(), { seats: 5 });
+    const shopper = newShopper();
+    const booking = await shop.addBooking(shopper);
+    const bought = await shop.addTickets(shopper.userId, 2);
+    const order = await orderFor(shopper, shop.page.id);
+
+    expect(await claimEntriesAndTickets(db(), order.orderId)).toEqual({ claimed: true });
+    expect(await claimEntriesAndTickets(db(), order.orderId)).toEqual({ claimed: true });
+    const [entry] = await db()
+      .select()
+      .from(calendarEntries)
+      .where(eq(calendarEntries.id, booking.id));
+    expect([entry!.state, entry!.orderId]).toEqual(['ordered', order.orderId]);
+    const held = await db()
+      .select()
+      .from(tickets)
+      .where(
+        inArray(
+          tickets.id,
+          bought.map((t) => t.id),
+        ),
+      );
+    expect(held.map((t) => [t.state, t.orderId])).toEqual([
+      ['reserved', order.orderId],
+      ['reserved', order.orderId],
+    ]);
+
+    await releaseClaims(db(), order.orderId, 'expired');
+    await releaseClaims(db(), order.orderId, 'expired');
+    const released = await db()
+      .select()
+      .from(tickets)
+      .where(
+        inArray(
+          tickets.id,
+          bought.map((t) => t.id),
+        ),
+      );
+    expect(released.map((t) => [t.state, t.orderId])).toEqual([
+      ['pending', null],
+      ['pending', null],
+    ]);
+    const [closed] = await db().select().from(orders).where(eq(orders.id, order.orderId));
+    expect([closed!.status, closed!.closedAt]).toEqual(['expired', expect.any(Date)]);
+    expect(await eventsOf(order.orderId)).toEqual(['order.created', 'order.expired']);
+  });
+
+  it('refuses, per line and changing nothing, tickets beyond capacity', async () => {
+    const shop = await seedShop(db(), { seats: 2 });
+    const first = newShopper();
+    await shop.addTickets(first.userId, 1);
+    await claimEntriesAndTickets(db(), (await orderFor(first, shop.page.id)).orderId);
+
+    const second = newShopper();
+    const wanted = await shop.addTickets(second.userId, 2);
+    const order = await orderFor(second, shop.page.id);
+    const result = await claimEntriesAndTickets(db(), order.orderId);
+    expect(result).toEqual({
+      claimed: false,
+      problems: [
+        { kind: 'ticket', id: wanted[1]!.id, title: 'Friday gig: Standing', reason: 'sold_out' },
+      ],
+    });
+    const after = await db()
+      .select()
+      .from(tickets)
+      .where(
+        inArray(
+          tickets.id,
+          wanted.map((t) => t.id),
+        ),
+      );
+    expect(after.map((t) => t.state)).toEqual(['pending', 'pending']);
+  });
+
+  it('lets exactly the capacity through when 30 shoppers race for 7 seats', async () => {
+    const shop = await seedShop(db(), { seats: 7 });
+    const racers = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const shopper = newShopper();
+        await shop.addTickets(shopper.userId, 1);
+        return orderFor(shopper, shop.page.id);
+      }),
+    );
+    const results = await Promise.all(racers.map((o) => claimEntriesAndTickets(db(), o.orderId)));
+    expect(results.filter((r) => r.claimed)).toHaveLength(7);
+    const reserved = await db()
+      .select()
+      .from(tickets)
+      .where(eq(tickets.ticketTypeId, shop.standing.id));
+    expect(reserved.filter((t) => t.state === 'reserved')).toHaveLength(7);
+  });
+});
+
+describe('confirming a paid order', () => {
+  it('confirms claims, empties the paid cart lines and records order.paid, once', async () => {
+    const shop = await seedShop(db(), { seats: 3 });
+    const shopper = newShopper();
+    const line = await shop.addMug(shopper);
+    const booking = await shop.addBooking(shopper);
+    const [ticket] = await shop.addTickets(shopper.userId, 1);
+    const order = await orderFor(shopper, shop.page.id);
+    await claimEntriesAndTickets(db(), order.orderId);
+
+    expect(await confirmPaidOrder(db(), { orderId: order.orderId, transactionId: 'tx-1' })).toEqual(
+      { unhonoured: [] },
+    );
+    expect(await confirmPaidOrder(db(), { orderId: order.orderId, transactionId: 'tx-1' })).toEqual(
+      { unhonoured: [] },
+    );
+    const [paid] = await db().select().from(orders).where(eq(orders.id, order.orderId));
+    expect([paid!.status, paid!.sumupTransactionId, paid!.refundState]).toEqual([
+      'paid',
+      'tx-1',
+      null,
+    ]);
+    expect(
+      (await db().select().from(calendarEntries).where(eq(calendarEntries.id, booking.id)))[0]!
+        .state,
+    ).toBe('provisional');
+    expect((await db().select().from(tickets).where(eq(tickets.id, ticket!.id)))[0]!.state).toBe(
+      'confirmed',
+    );
+    const [cartLine] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
+    expect([cartLine!.deletedAt, cartLine!.orderId]).toEqual([expect.any(Date), order.orderId]);
+    expect(await eventsOf(order.orderId)).toEqual(['order.created', 'order.paid']);
+  });
+
+  it('cancels and refund-notes tickets sold out after an expiry released them', async () => {
+    const shop = await seedShop(db(), { seats: 1 });
+    const late = newShopper();
+    const [lateTicket] = await shop.addTickets(late.userId, 1);
+    const lateOrder = await orderFor(late, shop.page.id);
+    await claimEntriesAndTickets(db(), lateOrder.orderId);
+    await releaseClaims(db(), lateOrder.orderId, 'expired');
+    // Meanwhile another shopper takes the only seat.
+    const prompt = newShopper();
+    await shop.addTickets(prompt.userId, 1);
+    const promptOrder = await orderFor(prompt, shop.page.id);
+    await claimEntriesAndTickets(db(), promptOrder.orderId);
+
+    const outcome = await confirmPaidOrder(db(), {
+      orderId: lateOrder.orderId,
+      transactionId: 'tx-late',
+    });
+    expect(outcome).toEqual({
+      unhonoured: [
+        { kind: 'ticket', id: lateTicket!.id, title: 'Friday gig: Standing', reason: 'sold_out' },
+      ],
+      refund: { refundId: expect.any(Number), amountMinor: 1500, currency: 'GBP' },
+    });
+    expect(
+      await confirmPaidOrder(db(), { orderId: lateOrder.orderId, transactionId: 'tx-late' }),
+    ).toEqual(outcome);
+    expect(
+      (await db().select().from(tickets).where(eq(tickets.id, lateTicket!.id)))[0]!.state,
+    ).toBe('cancelled');
+    const [order] = await db().select().from(orders).where(eq(orders.id, lateOrder.orderId));
+    expect([order!.status, order!.refundState]).toEqual(['paid', 'refund_due']);
+    expect(
+      await db().select().from(refunds).where(eq(refunds.orderId, lateOrder.orderId)),
+    ).toHaveLength(1);
+    expect(await eventsOf(lateOrder.orderId)).toEqual([
+      'order.created',
+      'order.expired',
+      'order.paid',
+      'order.refund_due',
+    ]);
+    // The seat holder keeps the seat.
+    const seats = await db().select().from(tickets).where(eq(tickets.orderId, promptOrder.orderId));
+    expect(seats.map((t) => t.state)).toEqual(['reserved']);
+  });
+});

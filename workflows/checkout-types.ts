@@ -1,0 +1,54 @@
+// Types the checkout workflow shares with its activities and the API. Plain data only:
+// nothing here may hold a credential or card data, since all of it enters history.
+
+/** Who a cart belongs to: a signed-in user, else an anonymous session. */
+export type Shopper =
+  { userId: string; sessionId?: undefined } | { userId?: undefined; sessionId: string };
+
+/** A page checkout takes that page's lines and pays its merchant; null is global. */
+export interface CheckoutScope {
+  pageId: number | null;
+}
+
+export type LineKind = 'product' | 'booking' | 'ticket';
+
+export type LineProblemReason =
+  | 'product_unavailable'
+  | 'ticket_not_priced'
+  | 'mixed_currencies'
+  | 'booking_unavailable'
+  | 'ticket_unavailable'
+  | 'sold_out';
+
+/** Why one cart line cannot be bought, said per line. */
+export interface LineProblem {
+  kind: LineKind;
+  id: number;
+  title: string;
+  reason: LineProblemReason;
+}
+
+export interface OrderSummary {
+  orderId: number;
+  pageId: number | null;
+  totalMinor: number;
+  currency: string;
+  itemCount: number;
+}
+
+export type CreateOrderResult =
+  | { kind: 'created'; order: OrderSummary }
+  | { kind: 'empty' }
+  | { kind: 'unavailable'; problems: LineProblem[] };
+
+export type ClaimResult = { claimed: true } | { claimed: false; problems: LineProblem[] };
+
+/** How a checkout that took no money ends. */
+export type ClosedOutcome = 'failed' | 'expired' | 'cancelled';
+
+export interface PaidOutcome {
+  /** Lines paid for that could not be honoured (sold out meanwhile). */
+  unhonoured: LineProblem[];
+  /** The refund recorded for them, if any. */
+  refund?: { refundId: number; amountMinor: number; currency: string };
+}
