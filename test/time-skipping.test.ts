@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { outboxEvents } from '../db/schema/index.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
+import { createTestContext, NO_PAYMENTS, type TestContext } from './harness/context.ts';
 import { recordEventAfter } from './workflows/harness-workflows.ts';
 
 let ctx: TestContext;
@@ -30,7 +30,7 @@ describe("Temporal's time-skipping test server", () => {
       connection: skipping.nativeConnection,
       taskQueue: ctx.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: createActivities({ db: ctx.database.db }),
+      activities: createActivities({ db: ctx.database.db, payments: NO_PAYMENTS }),
     });
     const serverTimeBefore = await skipping.currentTimeMs();
 

@@ -11,6 +11,14 @@ const schema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   /** A bundle built ahead of time (production); without it the worker bundles at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** SumUp's API, or the emulator's address. */
+  SUMUP_API_URL: z.url().default('https://api.sumup.com'),
+  SUMUP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** The default merchant, paid by global checkouts. Secrets: never logged. */
+  SUMUP_MERCHANT_CODE: z.string().min(1).optional(),
+  SUMUP_API_KEY: z.string().min(1).optional(),
+  /** Where SumUp and shoppers reach the API (webhook, return page). */
+  PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
 });
 
 export type WorkerConfig = z.infer<typeof schema>;

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/client.ts';
+import { Secret } from '../db/secret.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { readWorkerConfig } from './config.ts';
 import { createCheckoutWorker } from './worker.ts';
@@ -19,6 +20,19 @@ try {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db: database.db,
+    payments: {
+      sumupHost: config.SUMUP_API_URL,
+      sumupTimeoutMs: config.SUMUP_TIMEOUT_MS,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      ...(config.SUMUP_MERCHANT_CODE && config.SUMUP_API_KEY
+        ? {
+            defaultMerchant: {
+              merchantCode: new Secret(config.SUMUP_MERCHANT_CODE),
+              apiKey: new Secret(config.SUMUP_API_KEY),
+            },
+          }
+        : {}),
+    },
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
   });

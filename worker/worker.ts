@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import type { Database } from '../db/client.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -10,6 +11,7 @@ export interface CheckoutWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Database;
+  payments: PaymentSettings;
   maxCachedWorkflows: number;
   /** Prebuilt bundle; when absent, workflowsPath is bundled now. */
   workflowBundlePath?: string | undefined;
@@ -24,7 +26,7 @@ export function createCheckoutWorker(options: CheckoutWorkerOptions): Promise<Wo
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
-    activities: createActivities({ db: options.db }),
+    activities: createActivities({ db: options.db, payments: options.payments }),
     maxCachedWorkflows: options.maxCachedWorkflows,
   });
 }

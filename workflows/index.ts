@@ -1,2 +1,2 @@
-// The workflows the worker registers. The checkout workflow lands here with its issue.
-export {};
+// The workflows the worker registers.
+export { checkout } from './checkout.ts';

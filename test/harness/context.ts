@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
+import type { PaymentSettings } from '../../activities/payments/checkout-payments.ts';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.ts';
 import { databaseUrl, quoteIdent } from './database-url.ts';
 
@@ -15,10 +16,20 @@ export interface TestContext {
   temporal: TestWorkflowEnvironment;
   /** A task queue no other test file polls. */
   taskQueue: string;
-  /** Runs `body` while a worker with every workflow and activity polls this file's queue. */
-  withWorker<T>(body: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `body` while a worker with every workflow and activity polls this file's queue.
+   * Payments go to `payments` (the SumUp emulator, typically); without it, nowhere.
+   */
+  withWorker<T>(body: () => Promise<T>, payments?: PaymentSettings): Promise<T>;
   close(): Promise<void>;
 }
+
+/** For tests that never pay: any call to SumUp fails fast. */
+export const NO_PAYMENTS: PaymentSettings = {
+  sumupHost: 'http://127.0.0.1:9',
+  sumupTimeoutMs: 1_000,
+  publicBaseUrl: 'http://127.0.0.1:9',
+};
 
 /** Call in `beforeAll`; close in `afterAll`. */
 export async function createTestContext(label: string): Promise<TestContext> {
@@ -36,12 +47,12 @@ export async function createTestContext(label: string): Promise<TestContext> {
     database,
     temporal,
     taskQueue,
-    async withWorker(body) {
+    async withWorker(body, payments = NO_PAYMENTS) {
       const worker = await Worker.create({
         connection: temporal.nativeConnection,
         taskQueue,
         workflowBundle: { codePath: workflowBundlePath },
-        activities: createActivities({ db: database.db }),
+        activities: createActivities({ db: database.db, payments }),
       });
       return worker.runUntil(body());
     },

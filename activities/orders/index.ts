@@ -1,0 +1,19 @@
+import type { Database } from '../../db/client.ts';
+import { claimEntriesAndTickets, releaseClaims } from '../calendar/claims.ts';
+import type { ClosedOutcome } from '../../workflows/checkout-types.ts';
+import { confirmPaidOrder } from './confirm-paid-order.ts';
+import { createOrderFromCart, type CreateOrderInput } from './create-order.ts';
+import { markRefundHandled } from './mark-refund-handled.ts';
+
+export function createOrderActivities(db: Database) {
+  return {
+    createOrderFromCart: (input: CreateOrderInput) => createOrderFromCart(db, input),
+    claimEntriesAndTickets: (input: { orderId: number }) =>
+      claimEntriesAndTickets(db, input.orderId),
+    releaseClaims: (input: { orderId: number; outcome: ClosedOutcome }) =>
+      releaseClaims(db, input.orderId, input.outcome),
+    confirmPaidOrder: (input: { orderId: number; transactionId: string }) =>
+      confirmPaidOrder(db, input),
+    markRefundHandled: (input: { refundId: number }) => markRefundHandled(db, input.refundId),
+  };
+}

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
+import { orders, outboxEvents, pageSumupCredentials, tickets } from '../db/schema/index.ts';
+import { Secret } from '../db/secret.ts';
+import { checkout } from '../workflows/checkout.ts';
+import {
+  cancelCheckoutSignal,
+  checkoutStatusQuery,
+  checkoutWorkflowId,
+  hostedCheckoutUpdate,
+  shopperReturnedSignal,
+  sumupWebhookSignal,
+  type CheckoutInput,
+} from '../workflows/checkout-messages.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import { seedShop } from './harness/seed.ts';
+import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+
+let ctx: TestContext;
+let f: SumupFixture;
+let payments: PaymentSettings;
+beforeAll(async () => {
+  [ctx, f] = await Promise.all([createTestContext('checkout-workflow'), startSumupFixture()]);
+  payments = {
+    sumupHost: f.emulator.url,
+    sumupTimeoutMs: 2_000,
+    publicBaseUrl: 'http://127.0.0.1:9',
+  };
+});
+afterAll(async () => {
+  await ctx?.close();
+  await f?.close();
+});
+
+const db = () => ctx.database.db;
+
+/** A shop whose page pays the emulator's merchant, and a shopper with two tickets and a mug. */
+async function shopperWithCart(seats = 10) {
+  const shop = await seedShop(db(), { seats });
+  await db()
+    .insert(pageSumupCredentials)
+    .values({
+      pageId: shop.page.id,
+      merchantCode: new Secret(MERCHANT.merchantCode),
+      apiKey: new Secret(MERCHANT.apiKey),
+    });
+  const shopper = { userId: `u-${randomUUID()}` };
+  await shop.addMug(shopper);
+  const held = await shop.addTickets(shopper.userId, 2);
+  const input: CheckoutInput = { shopper, scope: { pageId: shop.page.id }, pollInitialMs: 60_000 };
+  return { shop, shopper, held, input };
+}
+
+/** What the storefront API does: start the checkout, or attach to it, and get the URL. */
+function startCheckout(input: CheckoutInput) {
+  return ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+      workflowId: checkoutWorkflowId(input.shopper, input.scope),
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+}
+
+const handleOf = (input: CheckoutInput): WorkflowHandle<typeof checkout> =>
+  ctx.temporal.client.workflow.getHandle(checkoutWorkflowId(input.shopper, input.scope));
+
+/** How many times the workflow's history shows an activity of this name completed. */
+async function completedActivities(handle: WorkflowHandle, name: string): Promise<number> {
+  const { events } = await handle.fetchHistory();
+  const scheduled = new Set(
+    (events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name)
+      .map((e) => String(e.eventId)),
+  );
+  return (events ?? []).filter((e) =>
+    scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+  ).length;
+}
+
+const sumupIdOf = (hostedUrl: string) => hostedUrl.split('/pay/c-')[1]!;
+const ticketStates = async (ids: number[]) =>
+  (await db().select().from(tickets)).filter((t) => ids.includes(t.id)).map((t) => t.state);
+const eventCount = async (orderId: number, type: string) =>
+  (
+    await db()
+      .select()
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.orderId, orderId), eq(outboxEvents.type, type)))
+  ).length;
+
+describe('the checkout workflow', () => {
+  it('answers the hosted URL at once, and confirms on the webhook', async () => {
+    const { held, input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(input);
+      expect(view).toMatchObject({
+        state: 'awaiting_payment',
+        totalMinor: 850 + 2 * 1500,
+        currency: 'GBP',
+      });
+      expect(view.hostedCheckoutUrl).toMatch(`${f.emulator.url}/pay/c-`);
+      // Asking again attaches to the same checkout.
+      expect((await startCheckout(input)).orderId).toBe(view.orderId);
+
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      await handleOf(input).signal(sumupWebhookSignal);
+      return handleOf(input).result();
+    }, payments);
+
+    expect(result).toMatchObject({ state: 'paid', paid: { unhonoured: [] } });
+    expect(Object.keys(result.steps)).toEqual(
+      expect.arrayContaining([
+        'creating_order',
+        'claiming',
+        'creating_payment',
+        'awaiting_payment',
+        'paid',
+      ]),
+    );
+    const [order] = await db().select().from(orders).where(eq(orders.id, result.orderId!));
+    expect(order!.status).toBe('paid');
+    expect(await ticketStates(held.map((t) => t.id))).toEqual(['confirmed', 'confirmed']);
+
+    // Ops find it in the Temporal UI by its order, and see where it ended.
+    const found = async () => {
+      const rows: unknown[] = [];
+      for await (const w of ctx.temporal.client.workflow.list({
+        query: `OrderId = "${result.orderId}"`,
+      })) {
+        rows.push([w.workflowId, w.searchAttributes.CheckoutStatus]);
+      }
+      return rows;
+    };
+    await expect.poll(found, { timeout: 10_000 }).toEqual([[result.workflowId, ['paid']]]);
+  });
+
+  it('finds the payment by polling when the webhook is lost', async () => {
+    const { input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout({ ...input, pollInitialMs: 200, pollMaxMs: 400 });
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      return handleOf(input).result();
+    }, payments);
+    expect(result.state).toBe('paid');
+  });
+
+  it('confirms once however often the webhook and the shopper come back', async () => {
+    const { input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(input);
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      const handle = handleOf(input);
+      await Promise.all([
+        ...Array.from({ length: 10 }, () => handle.signal(sumupWebhookSignal)),
+        handle.signal(shopperReturnedSignal),
+      ]);
+      return handle.result();
+    }, payments);
+    expect(result.state).toBe('paid');
+    expect(await eventCount(result.orderId!, 'order.paid')).toBe(1);
+  });
+
+  it('confirms nothing on a forged webhook for an unpaid checkout', async () => {
+    const { held, input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      await startCheckout(input);
+      const handle = handleOf(input);
+      await handle.signal(sumupWebhookSignal);
+      // The signal made the workflow read SumUp, which says unpaid: it keeps waiting.
+      await expect.poll(() => completedActivities(handle, 'readSumupCheckout')).toBe(1);
+      expect((await handle.query(checkoutStatusQuery)).state).toBe('awaiting_payment');
+      expect(await ticketStates(held.map((t) => t.id))).toEqual(['reserved', 'reserved']);
+      await handle.signal(cancelCheckoutSignal);
+      return handle.result();
+    }, payments);
+    expect(result.state).toBe('cancelled');
+    expect(await eventCount(result.orderId!, 'order.paid')).toBe(0);
+  });
+
+  it('releases the claims when the payment fails', async () => {
+    const { held, input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(input);
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/fail`);
+      await handleOf(input).signal(sumupWebhookSignal);
+      return handleOf(input).result();
+    }, payments);
+    expect(result.state).toBe('failed');
+    expect(await ticketStates(held.map((t) => t.id))).toEqual(['pending', 'pending']);
+    const [order] = await db().select().from(orders).where(eq(orders.id, result.orderId!));
+    expect(order!.status).toBe('failed');
+  });
+
+  it('lets the shopper cancel, closing the SumUp checkout', async () => {
+    const { held, input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      await startCheckout(input);
+      await handleOf(input).signal(cancelCheckoutSignal);
+      return handleOf(input).result();
+    }, payments);
+    expect(result.state).toBe('cancelled');
+    expect(await ticketStates(held.map((t) => t.id))).toEqual(['pending', 'pending']);
+    expect((await f.sdk().checkouts.get(sumupIdOf(result.hostedCheckoutUrl!))).status).toBe(
+      'EXPIRED',
+    );
+  });
+
+  it('keeps a payment that lands just before the checkout is closed', async () => {
+    const { input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(input);
+      // Paid, but no webhook yet; then the shopper's cancel arrives.
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      await handleOf(input).signal(cancelCheckoutSignal);
+      return handleOf(input).result();
+    }, payments);
+    expect(result.state).toBe('paid');
+  });
+
+  it('expires, releasing the claims', async () => {
+    const { held, input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      await startCheckout({ ...input, expiresInMs: 1_500, pollInitialMs: 500 });
+      return handleOf(input).result();
+    }, payments);
+    expect(result.state).toBe('expired');
+    expect(await ticketStates(held.map((t) => t.id))).toEqual(['pending', 'pending']);
+  });
+
+  it('ends at once for an empty cart, and names the lines that cannot be had', async () => {
+    const empty = { shopper: { sessionId: `s-${randomUUID()}` }, scope: { pageId: null } };
+    const soldOut = await shopperWithCart(1);
+    const [emptyView, soldOutView] = await ctx.withWorker(
+      () => Promise.all([startCheckout(empty), startCheckout(soldOut.input)]),
+      payments,
+    );
+    expect(emptyView.state).toBe('empty');
+    expect(soldOutView).toMatchObject({
+      state: 'unavailable',
+      problems: [{ kind: 'ticket', id: soldOut.held[1]!.id, reason: 'sold_out' }],
+    });
+    expect(soldOutView.hostedCheckoutUrl).toBeUndefined();
+  });
+});

@@ -1,0 +1,73 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CheckoutScope, LineProblem, PaidOutcome, Shopper } from './checkout-types.ts';
+
+export type CheckoutState =
+  | 'creating_order'
+  | 'claiming'
+  | 'creating_payment'
+  | 'awaiting_payment'
+  | 'closing'
+  | 'paid'
+  | 'refund_due'
+  | 'refunded'
+  | 'failed'
+  | 'expired'
+  | 'cancelled'
+  | 'unavailable'
+  | 'empty';
+
+export const finalStates: readonly CheckoutState[] = [
+  'paid',
+  'refunded',
+  'failed',
+  'expired',
+  'cancelled',
+  'unavailable',
+  'empty',
+];
+
+export interface CheckoutView {
+  workflowId: string;
+  state: CheckoutState;
+  orderId?: number;
+  hostedCheckoutUrl?: string;
+  totalMinor?: number;
+  currency?: string;
+  /** Why the checkout could not go ahead, per line. */
+  problems?: LineProblem[];
+  /** Lines paid for that could not be honoured, and the refund owed for them. */
+  paid?: PaidOutcome;
+  /** When each step happened (workflow time, ISO 8601). */
+  steps: Partial<Record<CheckoutState, string>>;
+}
+
+export interface CheckoutInput {
+  shopper: Shopper;
+  scope: CheckoutScope;
+  /** How long the shopper has to pay; SumUp's hosted session lasts 30 minutes. */
+  expiresInMs?: number;
+  /** Polling SumUp starts at this interval and doubles up to `pollMaxMs`. */
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+}
+
+/** SumUp said something changed. Carries nothing: the workflow reads SumUp itself. */
+export const sumupWebhookSignal = defineSignal('sumupWebhook');
+/** The shopper came back to the return page. */
+export const shopperReturnedSignal = defineSignal('shopperReturned');
+export const cancelCheckoutSignal = defineSignal('cancelCheckout');
+/** Ops: read SumUp now. */
+export const recheckNowSignal = defineSignal('recheckNow');
+/** Ops: the refund owed was handled outside rose-checkout. */
+export const refundHandledSignal = defineSignal('refundHandled');
+
+/** Answers once the hosted URL exists, or the checkout ended without one. */
+export const hostedCheckoutUpdate = defineUpdate<CheckoutView>('hostedCheckout');
+export const checkoutStatusQuery = defineQuery<CheckoutView>('checkoutStatus');
+
+/** One checkout per shopper and scope at a time: the id says whose and where. */
+export function checkoutWorkflowId(shopper: Shopper, scope: CheckoutScope): string {
+  const who =
+    shopper.userId !== undefined ? `user:${shopper.userId}` : `session:${shopper.sessionId}`;
+  return `checkout:${scope.pageId === null ? 'global' : `page:${scope.pageId}`}:${who}`;
+}

@@ -1,0 +1,176 @@
+import {
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import {
+  cancelCheckoutSignal,
+  checkoutStatusQuery,
+  finalStates,
+  hostedCheckoutUpdate,
+  recheckNowSignal,
+  refundHandledSignal,
+  shopperReturnedSignal,
+  sumupWebhookSignal,
+  type CheckoutInput,
+  type CheckoutState,
+  type CheckoutView,
+} from './checkout-messages.ts';
+import type { ClosedOutcome } from './checkout-types.ts';
+import { CheckoutStatus, OrderId, PageId, ShopperId } from './search-attributes.ts';
+
+const DEFAULT_EXPIRY_MS = 30 * 60_000;
+const DEFAULT_POLL_INITIAL_MS = 5_000;
+const DEFAULT_POLL_MAX_MS = 60_000;
+
+// Database steps are short; SumUp calls get room for SumUp's own latency. Both retry with
+// backoff until they succeed or fail for a reason retrying cannot mend.
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
+const sumup = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [
+      'SumupValidationError',
+      'SumupCredentialsError',
+      'SumupNotFound',
+      'SumupConflict',
+      'SumupCredentialsMissing',
+    ],
+  },
+});
+
+/**
+ * One shopper's checkout, start to end: order from the cart, claims, SumUp's hosted
+ * checkout, the wait for payment, then confirmation — or release of the claims. Every step
+ * is an idempotent activity; the workflow only decides.
+ */
+export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
+  const { workflowId, runId } = workflowInfo();
+  const view: CheckoutView = { workflowId, state: 'creating_order', steps: {} };
+  let wake = false;
+  let cancelRequested = false;
+  let refundHandled = false;
+
+  const enter = (state: CheckoutState) => {
+    view.state = state;
+    view.steps[state] = new Date().toISOString();
+    upsertSearchAttributes([{ key: CheckoutStatus, value: state }]);
+  };
+  setHandler(checkoutStatusQuery, () => view);
+  setHandler(hostedCheckoutUpdate, async () => {
+    await condition(() => view.hostedCheckoutUrl !== undefined || finalStates.includes(view.state));
+    return view;
+  });
+  for (const signal of [sumupWebhookSignal, shopperReturnedSignal, recheckNowSignal]) {
+    setHandler(signal, () => void (wake = true));
+  }
+  setHandler(cancelCheckoutSignal, () => void (cancelRequested = true));
+  setHandler(refundHandledSignal, () => void (refundHandled = true));
+
+  upsertSearchAttributes([
+    { key: ShopperId, value: input.shopper.userId ?? `session:${input.shopper.sessionId}` },
+    { key: PageId, value: input.scope.pageId === null ? 'global' : String(input.scope.pageId) },
+  ]);
+  enter('creating_order');
+
+  const created = await db.createOrderFromCart({
+    idempotencyKey: `${workflowId}:${runId}`,
+    workflowId,
+    shopper: input.shopper,
+    scope: input.scope,
+  });
+  if (created.kind === 'empty') return finish('empty');
+  if (created.kind === 'unavailable') {
+    view.problems = created.problems;
+    return finish('unavailable');
+  }
+  const { orderId } = created.order;
+  Object.assign(view, {
+    orderId,
+    totalMinor: created.order.totalMinor,
+    currency: created.order.currency,
+  });
+  upsertSearchAttributes([{ key: OrderId, value: String(orderId) }]);
+
+  enter('claiming');
+  const claim = await db.claimEntriesAndTickets({ orderId });
+  if (!claim.claimed) {
+    view.problems = claim.problems;
+    await db.releaseClaims({ orderId, outcome: 'failed' });
+    return finish('unavailable');
+  }
+
+  const expiresInMs = input.expiresInMs ?? DEFAULT_EXPIRY_MS;
+  const deadline = Date.now() + expiresInMs;
+  enter('creating_payment');
+  try {
+    const payment = await sumup.createSumupCheckout({
+      orderId,
+      expiresAt: new Date(deadline).toISOString(),
+      description: `Order ${orderId}`,
+    });
+    view.hostedCheckoutUrl = payment.hostedCheckoutUrl;
+  } catch (error) {
+    // SumUp refused for good (credentials, validation): give the claims back.
+    await db.releaseClaims({ orderId, outcome: 'failed' });
+    finish('failed');
+    throw error;
+  }
+  enter('awaiting_payment');
+
+  let outcome: ClosedOutcome;
+  let pollMs = input.pollInitialMs ?? DEFAULT_POLL_INITIAL_MS;
+  const pollMaxMs = input.pollMaxMs ?? DEFAULT_POLL_MAX_MS;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      outcome = 'expired';
+      break;
+    }
+    const woken = await condition(() => wake || cancelRequested, Math.min(pollMs, remaining));
+    if (cancelRequested) {
+      outcome = 'cancelled';
+      break;
+    }
+    wake = false;
+    if (!woken) pollMs = Math.min(pollMs * 2, pollMaxMs);
+    const payment = await sumup.readSumupCheckout({ orderId });
+    if (payment.status === 'PAID') return paid(orderId, payment.transactionId!);
+    if (payment.status === 'FAILED' || payment.status === 'EXPIRED') {
+      outcome = payment.status === 'FAILED' ? 'failed' : 'expired';
+      break;
+    }
+  }
+
+  // No payment yet: close the SumUp checkout, and read it one last time, since a payment
+  // can land in the last second.
+  enter('closing');
+  const last = await sumup.deactivateSumupCheckout({ orderId });
+  if (last.status === 'PAID') return paid(orderId, last.transactionId!);
+  await db.releaseClaims({ orderId, outcome });
+  return finish(outcome);
+
+  async function paid(orderId: number, transactionId: string): Promise<CheckoutView> {
+    const outcome = await db.confirmPaidOrder({ orderId, transactionId });
+    view.paid = outcome;
+    if (!outcome.refund) return finish('paid');
+    // Money is owed back for lines that could not be honoured: wait, searchable, for ops.
+    enter('refund_due');
+    await condition(() => refundHandled);
+    await db.markRefundHandled({ refundId: outcome.refund.refundId });
+    return finish('refunded');
+  }
+
+  function finish(state: CheckoutState): CheckoutView {
+    enter(state);
+    return view;
+  }
+}
