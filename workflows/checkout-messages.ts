@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RefundRetry } from './activity-proxies.ts';
 import type { CheckoutScope, LineProblem, PaidOutcome, Shopper } from './checkout-types.ts';
 
 export type CheckoutState =
@@ -14,7 +15,9 @@ export type CheckoutState =
   | 'expired'
   | 'cancelled'
   | 'unavailable'
-  | 'empty';
+  | 'empty'
+  /** A late webhook whose checkout SumUp does not report paid. */
+  | 'not_paid';
 
 export const finalStates: readonly CheckoutState[] = [
   'paid',
@@ -24,6 +27,7 @@ export const finalStates: readonly CheckoutState[] = [
   'cancelled',
   'unavailable',
   'empty',
+  'not_paid',
 ];
 
 export interface CheckoutView {
@@ -49,6 +53,8 @@ export interface CheckoutInput {
   /** Polling SumUp starts at this interval and doubles up to `pollMaxMs`. */
   pollInitialMs?: number;
   pollMaxMs?: number;
+  /** How hard to try SumUp with a refund before handing it to ops. */
+  refundRetry?: RefundRetry;
 }
 
 /** SumUp said something changed. Carries nothing: the workflow reads SumUp itself. */

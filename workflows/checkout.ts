@@ -1,11 +1,5 @@
-import {
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import { condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { db, sumup } from './activity-proxies.ts';
 import {
   cancelCheckoutSignal,
   checkoutStatusQuery,
@@ -21,31 +15,11 @@ import {
 } from './checkout-messages.ts';
 import type { ClosedOutcome } from './checkout-types.ts';
 import { CheckoutStatus, OrderId, PageId, ShopperId } from './search-attributes.ts';
+import { settlePaidOrder } from './settle-payment.ts';
 
 const DEFAULT_EXPIRY_MS = 30 * 60_000;
 const DEFAULT_POLL_INITIAL_MS = 5_000;
 const DEFAULT_POLL_MAX_MS = 60_000;
-
-// Database steps are short; SumUp calls get room for SumUp's own latency. Both retry with
-// backoff until they succeed or fail for a reason retrying cannot mend.
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
-const sumup = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: [
-      'SumupValidationError',
-      'SumupCredentialsError',
-      'SumupNotFound',
-      'SumupConflict',
-      'SumupCredentialsMissing',
-    ],
-  },
-});
 
 /**
  * One shopper's checkout, start to end: order from the cart, claims, SumUp's hosted
@@ -159,14 +133,13 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   return finish(outcome);
 
   async function paid(orderId: number, transactionId: string): Promise<CheckoutView> {
-    const outcome = await db.confirmPaidOrder({ orderId, transactionId });
-    view.paid = outcome;
-    if (!outcome.refund) return finish('paid');
-    // Money is owed back for lines that could not be honoured: wait, searchable, for ops.
-    enter('refund_due');
-    await condition(() => refundHandled);
-    await db.markRefundHandled({ refundId: outcome.refund.refundId });
-    return finish('refunded');
+    const settled = await settlePaidOrder(orderId, transactionId, {
+      enter,
+      refundHandled: () => refundHandled,
+      refundRetry: input.refundRetry,
+    });
+    view.paid = settled.outcome;
+    return finish(settled.state);
   }
 
   function finish(state: CheckoutState): CheckoutView {

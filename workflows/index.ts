@@ -1,2 +1,3 @@
 // The workflows the worker registers.
 export { checkout } from './checkout.ts';
+export { reconcileLatePayment } from './reconcile-late-payment.ts';

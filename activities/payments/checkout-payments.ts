@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { orders, pagePaymentSettings } from '../../db/schema/index.ts';
 import { resolveSumupCredentials } from './credentials.ts';
+import { issueRefund } from './issue-refund.ts';
 import { SumupGateway, type SumupCredentials, type SumupCheckoutStatus } from './sumup-gateway.ts';
 
 export interface PaymentSettings {
@@ -12,6 +13,8 @@ export interface PaymentSettings {
   defaultMerchant?: SumupCredentials;
   /** Where SumUp and shoppers reach our API: the webhook and the return page hang off it. */
   publicBaseUrl: string;
+  /** Whether refunds for global checkouts go out automatically (pages say for themselves). */
+  autoRefundGlobal?: boolean;
 }
 
 /** What the workflow learns of the SumUp side: status and, once paid, the transaction. */
@@ -40,6 +43,8 @@ export function createPaymentActivities(db: Database, settings: PaymentSettings)
   });
 
   return {
+    issueRefund: (input: { refundId: number }) => issueRefund(db, settings, input.refundId),
+
     /**
      * The order's SumUp hosted checkout, created once: its reference names the order, and
      * the order remembers the checkout, so a retry finds it instead of making another.

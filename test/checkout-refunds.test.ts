@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
+import { createOrderFromCart } from '../activities/orders/create-order.ts';
+import {
+  createPaymentActivities,
+  type PaymentSettings,
+} from '../activities/payments/checkout-payments.ts';
+import {
+  orders,
+  outboxEvents,
+  pagePaymentSettings,
+  pageSumupCredentials,
+  refunds,
+  tickets,
+  ticketTypes,
+} from '../db/schema/index.ts';
+import { Secret } from '../db/secret.ts';
+import { checkout } from '../workflows/checkout.ts';
+import {
+  checkoutStatusQuery,
+  checkoutWorkflowId,
+  hostedCheckoutUpdate,
+  refundHandledSignal,
+  sumupWebhookSignal,
+  type CheckoutInput,
+} from '../workflows/checkout-messages.ts';
+import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import { seedShop } from './harness/seed.ts';
+import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+
+let ctx: TestContext;
+let f: SumupFixture;
+let payments: PaymentSettings;
+beforeAll(async () => {
+  [ctx, f] = await Promise.all([createTestContext('checkout-refunds'), startSumupFixture()]);
+  payments = {
+    sumupHost: f.emulator.url,
+    sumupTimeoutMs: 2_000,
+    publicBaseUrl: 'http://127.0.0.1:9',
+  };
+});
+afterAll(async () => {
+  await ctx?.close();
+  await f?.close();
+});
+
+const db = () => ctx.database.db;
+const FAST_REFUND_RETRY = { maximumAttempts: 3, initialIntervalMs: 100 };
+
+/** A page that refunds automatically, paying the emulator's merchant. */
+async function refundingShop(seats: number) {
+  const shop = await seedShop(db(), { seats });
+  await db()
+    .insert(pageSumupCredentials)
+    .values({
+      pageId: shop.page.id,
+      merchantCode: new Secret(MERCHANT.merchantCode),
+      apiKey: new Secret(MERCHANT.apiKey),
+    });
+  await db().insert(pagePaymentSettings).values({
+    pageId: shop.page.id,
+    checkoutReferencePrefix: 'hall',
+    currency: 'GBP',
+    autoRefund: true,
+  });
+  return shop;
+}
+
+const transactionOf = (sumupCheckoutId: string) =>
+  f.emulator.store.find(sumupCheckoutId)!.transactions[0]!;
+const sumupIdOf = (hostedUrl: string) => hostedUrl.split('/pay/c-')[1]!;
+const eventTypes = async (orderId: number) =>
+  (await db().select().from(outboxEvents).where(eq(outboxEvents.orderId, orderId)))
+    .map((e) => e.type)
+    .sort();
+
+function startCheckout(input: CheckoutInput) {
+  return ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+      workflowId: checkoutWorkflowId(input.shopper, input.scope),
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+}
+
+describe('paid tickets that can no longer be honoured', () => {
+  it('are cancelled, noticed and refunded through SumUp when the event shrinks before payment', async () => {
+    const shop = await refundingShop(5);
+    const shopper = { userId: `u-${randomUUID()}` };
+    const held = await shop.addTickets(shopper.userId, 2);
+    const input: CheckoutInput = {
+      shopper,
+      scope: { pageId: shop.page.id },
+      pollInitialMs: 60_000,
+      refundRetry: FAST_REFUND_RETRY,
+    };
+
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(input);
+      // The organiser cuts the event to one seat while the shopper is paying.
+      await db()
+        .update(ticketTypes)
+        .set({ capacity: 1 })
+        .where(eq(ticketTypes.id, shop.standing.id));
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      const handle = ctx.temporal.client.workflow.getHandle(view.workflowId);
+      await handle.signal(sumupWebhookSignal);
+      return handle.result();
+    }, payments);
+
+    expect(result).toMatchObject({
+      state: 'refunded',
+      paid: {
+        unhonoured: [{ kind: 'ticket', id: held[1]!.id, reason: 'sold_out' }],
+        refund: { amountMinor: 1500, currency: 'GBP' },
+      },
+    });
+    const states = (
+      await db().select().from(tickets).where(eq(tickets.orderId, result.orderId!))
+    ).map((t) => [t.id, t.state]);
+    expect(states.sort()).toEqual([
+      [held[0]!.id, 'confirmed'],
+      [held[1]!.id, 'cancelled'],
+    ]);
+    expect(transactionOf(sumupIdOf(result.hostedCheckoutUrl!)).refundedMinor).toBe(1500);
+    const [refund] = await db().select().from(refunds).where(eq(refunds.orderId, result.orderId!));
+    expect([refund!.status, refund!.attempts]).toEqual(['issued', 1]);
+    expect(await eventTypes(result.orderId!)).toEqual([
+      'order.created',
+      'order.paid',
+      'order.refund_due',
+      'order.refunded',
+    ]);
+  });
+
+  it('wait as refund_due while SumUp keeps refusing the refund, until ops say it was handled', async () => {
+    const shop = await refundingShop(5);
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addTickets(shopper.userId, 2);
+    const input: CheckoutInput = {
+      shopper,
+      scope: { pageId: shop.page.id },
+      pollInitialMs: 60_000,
+      refundRetry: FAST_REFUND_RETRY,
+    };
+    await f.control('/faults', {
+      kind: 'server-error',
+      route: 'POST /v1.0/merchants/:merchantCode/payments/:transactionId/refunds',
+    });
+
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(input);
+      await db()
+        .update(ticketTypes)
+        .set({ capacity: 1 })
+        .where(eq(ticketTypes.id, shop.standing.id));
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      const handle = ctx.temporal.client.workflow.getHandle(view.workflowId);
+      await handle.signal(sumupWebhookSignal);
+
+      await expect
+        .poll(async () => (await handle.query(checkoutStatusQuery)).state, { timeout: 15_000 })
+        .toBe('refund_due');
+      const [refund] = await db().select().from(refunds).where(eq(refunds.orderId, view.orderId!));
+      expect([refund!.status, refund!.attempts, refund!.lastError]).toEqual([
+        'due',
+        3,
+        expect.stringContaining('502'),
+      ]);
+      await handle.signal(refundHandledSignal);
+      return handle.result();
+    }, payments);
+    await f.control('/faults', undefined, 'DELETE');
+
+    expect(result.state).toBe('refunded');
+    expect(Object.keys(result.steps)).toContain('refund_due');
+    const [refund] = await db().select().from(refunds).where(eq(refunds.orderId, result.orderId!));
+    expect(refund!.status).toBe('handled');
+    const [order] = await db().select().from(orders).where(eq(orders.id, result.orderId!));
+    expect([order!.status, order!.refundState]).toEqual(['paid', 'refunded']);
+  });
+});
+
+describe('a payment that arrives after the checkout gave up', () => {
+  /** An order that our side closed as expired while its SumUp checkout was still open. */
+  async function expiredOrderStillPayable(seats: number) {
+    const shop = await refundingShop(seats);
+    const shopper = { userId: `u-${randomUUID()}` };
+    const [ticket] = await shop.addTickets(shopper.userId, 1);
+    const created = await createOrderFromCart(db(), {
+      idempotencyKey: randomUUID(),
+      workflowId: 'checkout-that-expired',
+      shopper,
+      scope: { pageId: shop.page.id },
+    });
+    if (created.kind !== 'created') throw new Error('no order');
+    const { orderId } = created.order;
+    await claimEntriesAndTickets(db(), orderId);
+    const { hostedCheckoutUrl } = await createPaymentActivities(db(), payments).createSumupCheckout(
+      {
+        orderId,
+        expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
+        description: `Order ${orderId}`,
+      },
+    );
+    await releaseClaims(db(), orderId, 'expired');
+    return { shop, orderId, ticket: ticket!, sumupId: sumupIdOf(hostedCheckoutUrl) };
+  }
+
+  const reconcile = (orderId: number) =>
+    ctx.withWorker(
+      () =>
+        ctx.temporal.client.workflow.execute(reconcileLatePayment, {
+          workflowId: reconcileWorkflowId(orderId),
+          taskQueue: ctx.taskQueue,
+          args: [{ orderId, refundRetry: FAST_REFUND_RETRY }],
+        }),
+      payments,
+    );
+
+  it('is confirmed when the seats are still there', async () => {
+    const { orderId, ticket, sumupId } = await expiredOrderStillPayable(3);
+    await f.control(`/checkouts/${sumupId}/pay`);
+    const result = await reconcile(orderId);
+    expect(result).toMatchObject({ state: 'paid', paid: { unhonoured: [] } });
+    expect((await db().select().from(tickets).where(eq(tickets.id, ticket.id)))[0]!.state).toBe(
+      'confirmed',
+    );
+    const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
+    expect(order!.status).toBe('paid');
+  });
+
+  it('is refunded when the last seat went to someone else meanwhile', async () => {
+    const { shop, orderId, ticket, sumupId } = await expiredOrderStillPayable(1);
+    const other = { userId: `u-${randomUUID()}` };
+    await shop.addTickets(other.userId, 1);
+    const otherOrder = await createOrderFromCart(db(), {
+      idempotencyKey: randomUUID(),
+      workflowId: 'other',
+      shopper: other,
+      scope: { pageId: shop.page.id },
+    });
+    if (otherOrder.kind !== 'created') throw new Error('no order');
+    expect(await claimEntriesAndTickets(db(), otherOrder.order.orderId)).toEqual({ claimed: true });
+
+    await f.control(`/checkouts/${sumupId}/pay`);
+    const result = await reconcile(orderId);
+    expect(result).toMatchObject({ state: 'refunded', paid: { refund: { amountMinor: 1500 } } });
+    expect((await db().select().from(tickets).where(eq(tickets.id, ticket.id)))[0]!.state).toBe(
+      'cancelled',
+    );
+    expect(transactionOf(sumupId).refundedMinor).toBe(1500);
+  });
+
+  it('changes nothing when SumUp does not say paid, however often it is asked', async () => {
+    const { orderId } = await expiredOrderStillPayable(3);
+    const [first, second] = [await reconcile(orderId), await reconcile(orderId)];
+    expect([first.state, second.state]).toEqual(['not_paid', 'not_paid']);
+    const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
+    expect(order!.status).toBe('expired');
+    expect(await eventTypes(orderId)).toEqual(['order.created', 'order.expired']);
+  });
+});
