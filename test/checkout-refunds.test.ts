@@ -109,7 +109,7 @@ describe('paid tickets that can no longer be honoured', () => {
         .set({ capacity: 1 })
         .where(eq(ticketTypes.id, shop.standing.id));
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
-      const handle = ctx.temporal.client.workflow.getHandle(view.workflowId);
+      const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId);
       await handle.signal(sumupWebhookSignal);
       return handle.result();
     }, payments);
@@ -161,7 +161,7 @@ describe('paid tickets that can no longer be honoured', () => {
         .set({ capacity: 1 })
         .where(eq(ticketTypes.id, shop.standing.id));
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
-      const handle = ctx.temporal.client.workflow.getHandle(view.workflowId);
+      const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId);
       await handle.signal(sumupWebhookSignal);
 
       await expect
