@@ -29,6 +29,7 @@ import {
 } from '../workflows/checkout-messages.ts';
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
+import { recordHistories } from './harness/histories.ts';
 import { seedShop } from './harness/seed.ts';
 import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
@@ -44,6 +45,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
+  if (ctx) await recordHistories(ctx, 'checkout-refunds');
   await ctx?.close();
   await f?.close();
 });

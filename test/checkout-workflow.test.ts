@@ -16,6 +16,7 @@ import {
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
+import { recordHistories } from './harness/histories.ts';
 import { seedShop } from './harness/seed.ts';
 import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
@@ -31,6 +32,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
+  if (ctx) await recordHistories(ctx, 'checkout-workflow');
   await ctx?.close();
   await f?.close();
 });
@@ -245,5 +247,72 @@ describe('the checkout workflow', () => {
       problems: [{ kind: 'ticket', id: soldOut.held[1]!.id, reason: 'sold_out' }],
     });
     expect(soldOutView.hostedCheckoutUrl).toBeUndefined();
+  });
+
+  it('rides out SumUp answering 5xx and timing out, with one SumUp checkout for the order', async () => {
+    const { input } = await shopperWithCart();
+    // First attempt: a plain 5xx. The retry: SumUp creates it, then answers 5xx anyway.
+    await f.control('/faults', { kind: 'server-error', route: 'POST /v0.1/checkouts', times: 1 });
+    await f.control('/faults', {
+      kind: 'created-then-error',
+      route: 'POST /v0.1/checkouts',
+      times: 1,
+    });
+    await f.control('/faults', {
+      kind: 'latency',
+      delayMs: 2_500,
+      route: 'GET /v0.1/checkouts/:id',
+      times: 1,
+    });
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(input);
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      await handleOf(input).signal(sumupWebhookSignal);
+      return handleOf(input).result();
+    }, payments);
+    expect(result.state).toBe('paid');
+    const [order] = await db().select().from(orders).where(eq(orders.id, result.orderId!));
+    const sumupCheckouts = await f
+      .sdk()
+      .checkouts.list({ checkout_reference: order!.checkoutReference! });
+    expect(sumupCheckouts.map((c) => c.id)).toEqual([order!.sumupCheckoutId]);
+    // Every fault was met.
+    expect(await (await f.control('/faults', undefined, 'GET')).json()).toEqual([]);
+  });
+
+  it('confirms exactly the capacity when two shoppers race for the last ticket', async () => {
+    const shop = await seedShop(db(), { seats: 1 });
+    await db()
+      .insert(pageSumupCredentials)
+      .values({
+        pageId: shop.page.id,
+        merchantCode: new Secret(MERCHANT.merchantCode),
+        apiKey: new Secret(MERCHANT.apiKey),
+      });
+    const inputs = await Promise.all(
+      [1, 2].map(async () => {
+        const shopper = { userId: `u-${randomUUID()}` };
+        await shop.addTickets(shopper.userId, 1);
+        return { shopper, scope: { pageId: shop.page.id }, pollInitialMs: 60_000 } as CheckoutInput;
+      }),
+    );
+    const results = await ctx.withWorker(async () => {
+      const views = await Promise.all(inputs.map(startCheckout));
+      return Promise.all(
+        views.map(async (view, i) => {
+          if (view.hostedCheckoutUrl) {
+            await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl)}/pay`);
+            await handleOf(inputs[i]!).signal(sumupWebhookSignal);
+          }
+          return handleOf(inputs[i]!).result();
+        }),
+      );
+    }, payments);
+    expect(results.map((r) => r.state).sort()).toEqual(['paid', 'unavailable']);
+    const seats = await db()
+      .select()
+      .from(tickets)
+      .where(eq(tickets.ticketTypeId, shop.standing.id));
+    expect(seats.map((t) => t.state).sort()).toEqual(['confirmed', 'pending']);
   });
 });

@@ -1,0 +1,36 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { historiesDir } from './harness/histories.ts';
+
+describe('recorded checkout histories', () => {
+  it('replay against the current workflow code without a determinism error', async () => {
+    const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.pb')).sort();
+    const histories = await Promise.all(
+      files.map(async (file) => ({
+        workflowId: file,
+        history: temporal.api.history.v1.History.decode(await readFile(`${historiesDir}${file}`)),
+      })),
+    );
+    const outcomes: [string, string | undefined][] = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      histories,
+    )) {
+      outcomes.push([result.workflowId, result.error?.message]);
+    }
+    expect(outcomes).toEqual(files.map((file) => [file, undefined]));
+    // The checkout and the reconciliation, in their main endings, are all covered.
+    for (const ending of [
+      'checkout.paid',
+      'checkout.failed',
+      'checkout.cancelled',
+      'checkout.expired',
+      'checkout.refunded',
+      'reconcileLatePayment.paid',
+    ]) {
+      expect(files.some((f) => f.includes(`.${ending}.`))).toBe(true);
+    }
+  });
+});
