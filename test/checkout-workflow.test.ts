@@ -293,7 +293,12 @@ describe('the checkout workflow', () => {
       [1, 2].map(async () => {
         const shopper = { userId: `u-${randomUUID()}` };
         await shop.addTickets(shopper.userId, 1);
-        return { shopper, scope: { pageId: shop.page.id }, pollInitialMs: 60_000 } as CheckoutInput;
+        const input: CheckoutInput = {
+          shopper,
+          scope: { pageId: shop.page.id },
+          pollInitialMs: 60_000,
+        };
+        return input;
       }),
     );
     const results = await ctx.withWorker(async () => {
