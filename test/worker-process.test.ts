@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { orders, outboxEvents, pageSumupCredentials } from '../db/schema/index.ts';
+import { Secret } from '../db/secret.ts';
+import { checkout } from '../workflows/checkout.ts';
+import {
+  checkoutWorkflowId,
+  hostedCheckoutUpdate,
+  sumupWebhookSignal,
+  type CheckoutInput,
+} from '../workflows/checkout-messages.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import { seedShop } from './harness/seed.ts';
+import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+
+let ctx: TestContext;
+let f: SumupFixture;
+const children: ChildProcess[] = [];
+beforeAll(async () => {
+  [ctx, f] = await Promise.all([createTestContext('worker-process'), startSumupFixture()]);
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await ctx?.close();
+  await f?.close();
+});
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** `worker/main.ts` as production runs it: its own process, a prebuilt bundle, env config. */
+function startWorkerProcess(): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(`${root}node_modules/.bin/tsx`, ['worker/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: ctx.databaseUrl,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: ctx.taskQueue,
+      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      SUMUP_API_URL: f.emulator.url,
+      SUMUP_TIMEOUT_MS: '2000',
+      PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', () => {
+      if (output.includes('"msg":"worker started"')) resolve({ child, output: () => output });
+    });
+    child.on('exit', (code) =>
+      reject(new Error(`worker exited with ${code} before starting:\n${output}`)),
+    );
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+describe('the worker process', () => {
+  it('is killed mid-checkout, and the next worker completes the checkout exactly once', async () => {
+    const shop = await seedShop(ctx.database.db, { seats: 5 });
+    await ctx.database.db.insert(pageSumupCredentials).values({
+      pageId: shop.page.id,
+      merchantCode: new Secret(MERCHANT.merchantCode),
+      apiKey: new Secret(MERCHANT.apiKey),
+    });
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addTickets(shopper.userId, 2);
+    const input: CheckoutInput = {
+      shopper,
+      scope: { pageId: shop.page.id },
+      pollInitialMs: 60_000,
+    };
+    const workflowId = checkoutWorkflowId(shopper, input.scope);
+
+    const first = await startWorkerProcess();
+    const view = await ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
+      startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+        workflowId,
+        taskQueue: ctx.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    const killed = exited(first.child);
+    first.child.kill('SIGKILL');
+    expect((await killed).signal).toBe('SIGKILL');
+
+    // The shopper pays and SumUp tells us while no worker runs.
+    await f.control(`/checkouts/${view.hostedCheckoutUrl!.split('/pay/c-')[1]}/pay`);
+    const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(workflowId);
+    await handle.signal(sumupWebhookSignal);
+
+    const second = await startWorkerProcess();
+    const result = await handle.result();
+    expect(result).toMatchObject({ state: 'paid', orderId: view.orderId });
+    const paidEvents = await ctx.database.db
+      .select()
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.orderId, view.orderId!), eq(outboxEvents.type, 'order.paid')));
+    expect(paidEvents).toHaveLength(1);
+    const [order] = await ctx.database.db.select().from(orders).where(eq(orders.id, view.orderId!));
+    const sumupCheckouts = await f
+      .sdk()
+      .checkouts.list({ checkout_reference: order!.checkoutReference! });
+    expect(sumupCheckouts.map((c) => [c.id, c.status])).toEqual([[order!.sumupCheckoutId, 'PAID']]);
+
+    // SIGTERM: a graceful stop, exit code 0.
+    const stopped = exited(second.child);
+    second.child.kill('SIGTERM');
+    expect(await stopped).toEqual({ code: 0, signal: null });
+    expect(second.output()).toContain('"msg":"worker stopped"');
+  });
+});
