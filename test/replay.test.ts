@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { historiesDir } from './harness/histories.ts';
@@ -10,7 +10,9 @@ describe('recorded checkout histories', () => {
     const histories = await Promise.all(
       files.map(async (file) => ({
         workflowId: file,
-        history: temporal.api.history.v1.History.decode(await readFile(`${historiesDir}${file}`)),
+        history: proto.temporal.api.history.v1.History.decode(
+          await readFile(`${historiesDir}${file}`),
+        ),
       })),
     );
     const outcomes: [string, string | undefined][] = [];

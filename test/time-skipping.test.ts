@@ -2,21 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { outboxEvents } from '../db/schema/index.ts';
 import { createTestContext, NO_PAYMENTS, type TestContext } from './harness/context.ts';
+import { startTimeSkipping } from './harness/time-skipping.ts';
 import { recordEventAfter } from './workflows/harness-workflows.ts';
 
 let ctx: TestContext;
 let skipping: TestWorkflowEnvironment;
 beforeAll(async () => {
   ctx = await createTestContext('time-skipping');
-  const path = inject('timeSkippingServerPath');
-  skipping = await TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : {},
-  );
+  skipping = await startTimeSkipping();
 });
 afterAll(async () => {
   await skipping?.teardown();

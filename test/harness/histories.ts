@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { TestContext } from './context.ts';
 
 export const historiesDir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
@@ -27,7 +27,7 @@ export async function recordHistories(ctx: TestContext, file: string): Promise<v
     // Protobuf's binary form: exactly what the server sent, read back with History.decode.
     await writeFile(
       `${historiesDir}${name}.${n}.pb`,
-      temporal.api.history.v1.History.encode(history).finish(),
+      proto.temporal.api.history.v1.History.encode(history).finish(),
     );
   }
 }

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../activities/index.ts';
+import { orders, pageSumupCredentials, tickets } from '../db/schema/index.ts';
+import { Secret } from '../db/secret.ts';
+import { checkout } from '../workflows/checkout.ts';
+import { checkoutWorkflowId, type CheckoutInput } from '../workflows/checkout-messages.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import { seedShop } from './harness/seed.ts';
+import { startTimeSkipping } from './harness/time-skipping.ts';
+import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+
+let ctx: TestContext;
+let f: SumupFixture;
+let skipping: TestWorkflowEnvironment;
+beforeAll(async () => {
+  [ctx, f, skipping] = await Promise.all([
+    createTestContext('checkout-expiry'),
+    startSumupFixture(),
+    startTimeSkipping(),
+  ]);
+});
+afterAll(async () => {
+  await skipping?.teardown();
+  await ctx?.close();
+  await f?.close();
+});
+
+describe('a checkout nobody pays', () => {
+  it('expires after the default 30 minutes, releasing its claims and closing the SumUp checkout', async () => {
+    const shop = await seedShop(ctx.database.db, { seats: 5 });
+    await ctx.database.db.insert(pageSumupCredentials).values({
+      pageId: shop.page.id,
+      merchantCode: new Secret(MERCHANT.merchantCode),
+      apiKey: new Secret(MERCHANT.apiKey),
+    });
+    const shopper = { userId: `u-${randomUUID()}` };
+    const held = await shop.addTickets(shopper.userId, 2);
+    const input: CheckoutInput = { shopper, scope: { pageId: shop.page.id } };
+    const worker = await Worker.create({
+      connection: skipping.nativeConnection,
+      taskQueue: ctx.taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: createActivities({
+        db: ctx.database.db,
+        payments: {
+          sumupHost: f.emulator.url,
+          sumupTimeoutMs: 2_000,
+          publicBaseUrl: 'http://127.0.0.1:9',
+        },
+      }),
+    });
+    const started = await skipping.currentTimeMs();
+
+    const result = await worker.runUntil(
+      skipping.client.workflow.execute(checkout, {
+        workflowId: checkoutWorkflowId(shopper, input.scope),
+        taskQueue: ctx.taskQueue,
+        args: [input],
+      }),
+    );
+
+    expect(result.state).toBe('expired');
+    expect((await skipping.currentTimeMs()) - started).toBeGreaterThanOrEqual(30 * 60_000);
+    const states = await ctx.database.db
+      .select()
+      .from(tickets)
+      .where(eq(tickets.entryId, shop.gig.id));
+    expect(states.filter((t) => held.some((h) => h.id === t.id)).map((t) => t.state)).toEqual([
+      'pending',
+      'pending',
+    ]);
+    const [order] = await ctx.database.db
+      .select()
+      .from(orders)
+      .where(eq(orders.id, result.orderId!));
+    expect(order!.status).toBe('expired');
+    expect((await f.sdk().checkouts.get(order!.sumupCheckoutId!)).status).toBe('EXPIRED');
+  });
+});
