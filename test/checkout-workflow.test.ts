@@ -320,4 +320,22 @@ describe('the checkout workflow', () => {
       .where(eq(tickets.ticketTypeId, shop.standing.id));
     expect(seats.map((t) => t.state).sort()).toEqual(['confirmed', 'pending']);
   });
+
+  it('confirms when the shopper comes back from SumUp, with no webhook at all', async () => {
+    const { input } = await shopperWithCart();
+    const result = await ctx.withWorker(async () => {
+      // Two storefront requests at once attach to one checkout.
+      const [view, same] = await Promise.all([startCheckout(input), startCheckout(input)]);
+      expect(same.orderId).toBe(view.orderId);
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      await handleOf(input).signal(shopperReturnedSignal);
+      return handleOf(input).result();
+    }, payments);
+    expect(result.state).toBe('paid');
+    const ordersOfShopper = await db()
+      .select()
+      .from(orders)
+      .where(eq(orders.workflowId, result.workflowId));
+    expect(ordersOfShopper).toHaveLength(1);
+  });
 });

@@ -3,6 +3,7 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { historiesDir } from './harness/histories.ts';
+import { MERCHANT } from './sumup/fixture.ts';
 
 describe('recorded checkout histories', () => {
   it('replay against the current workflow code without a determinism error', async () => {
@@ -33,6 +34,17 @@ describe('recorded checkout histories', () => {
       'reconcileLatePayment.paid',
     ]) {
       expect(files.some((f) => f.includes(`.${ending}.`))).toBe(true);
+    }
+  });
+
+  it('hold no SumUp credential anywhere', async () => {
+    const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.pb'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const bytes = (await readFile(`${historiesDir}${file}`)).toString('latin1');
+      for (const secret of [MERCHANT.apiKey, MERCHANT.merchantCode, 'sup_sk_']) {
+        expect(bytes.includes(secret), `${file} contains ${secret}`).toBe(false);
+      }
     }
   });
 });
