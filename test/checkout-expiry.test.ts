@@ -4,14 +4,13 @@ import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
-import { orders, pageSumupCredentials, tickets } from '../db/schema/index.ts';
-import { Secret } from '../db/secret.ts';
+import { orders, tickets } from '../db/schema/index.ts';
 import { checkout } from '../workflows/checkout.ts';
 import { checkoutWorkflowId, type CheckoutInput } from '../workflows/checkout-messages.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
-import { seedShop } from './harness/seed.ts';
+import { emulatorPayments, shopPayingEmulator } from './harness/checkout.ts';
 import { startTimeSkipping } from './harness/time-skipping.ts';
-import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
@@ -31,12 +30,7 @@ afterAll(async () => {
 
 describe('a checkout nobody pays', () => {
   it('expires after the default 30 minutes, releasing its claims and closing the SumUp checkout', async () => {
-    const shop = await seedShop(ctx.database.db, { seats: 5 });
-    await ctx.database.db.insert(pageSumupCredentials).values({
-      pageId: shop.page.id,
-      merchantCode: new Secret(MERCHANT.merchantCode),
-      apiKey: new Secret(MERCHANT.apiKey),
-    });
+    const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
     const shopper = { userId: `u-${randomUUID()}` };
     const held = await shop.addTickets(shopper.userId, 2);
     const input: CheckoutInput = { shopper, scope: { pageId: shop.page.id } };
@@ -46,11 +40,7 @@ describe('a checkout nobody pays', () => {
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: createActivities({
         db: ctx.database.db,
-        payments: {
-          sumupHost: f.emulator.url,
-          sumupTimeoutMs: 2_000,
-          publicBaseUrl: 'http://127.0.0.1:9',
-        },
+        payments: emulatorPayments(f),
       }),
     });
     const started = await skipping.currentTimeMs();

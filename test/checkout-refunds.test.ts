@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
@@ -8,21 +7,10 @@ import {
   createPaymentActivities,
   type PaymentSettings,
 } from '../activities/payments/checkout-payments.ts';
-import {
-  orders,
-  outboxEvents,
-  pagePaymentSettings,
-  pageSumupCredentials,
-  refunds,
-  tickets,
-  ticketTypes,
-} from '../db/schema/index.ts';
-import { Secret } from '../db/secret.ts';
-import { checkout } from '../workflows/checkout.ts';
+import { orders, outboxEvents, refunds, tickets, ticketTypes } from '../db/schema/index.ts';
+import type { checkout } from '../workflows/checkout.ts';
 import {
   checkoutStatusQuery,
-  checkoutWorkflowId,
-  hostedCheckoutUpdate,
   refundHandledSignal,
   sumupWebhookSignal,
   type CheckoutInput,
@@ -30,19 +18,20 @@ import {
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { recordHistories } from './harness/histories.ts';
-import { seedShop } from './harness/seed.ts';
-import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import {
+  emulatorPayments,
+  shopPayingEmulator,
+  startCheckout,
+  sumupIdOf,
+} from './harness/checkout.ts';
+import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
 beforeAll(async () => {
   [ctx, f] = await Promise.all([createTestContext('checkout-refunds'), startSumupFixture()]);
-  payments = {
-    sumupHost: f.emulator.url,
-    sumupTimeoutMs: 2_000,
-    publicBaseUrl: 'http://127.0.0.1:9',
-  };
+  payments = emulatorPayments(f);
 });
 afterAll(async () => {
   if (ctx) await recordHistories(ctx, 'checkout-refunds');
@@ -54,42 +43,14 @@ const db = () => ctx.database.db;
 const FAST_REFUND_RETRY = { maximumAttempts: 3, initialIntervalMs: 100 };
 
 /** A page that refunds automatically, paying the emulator's merchant. */
-async function refundingShop(seats: number) {
-  const shop = await seedShop(db(), { seats });
-  await db()
-    .insert(pageSumupCredentials)
-    .values({
-      pageId: shop.page.id,
-      merchantCode: new Secret(MERCHANT.merchantCode),
-      apiKey: new Secret(MERCHANT.apiKey),
-    });
-  await db().insert(pagePaymentSettings).values({
-    pageId: shop.page.id,
-    checkoutReferencePrefix: 'hall',
-    currency: 'GBP',
-    autoRefund: true,
-  });
-  return shop;
-}
+const refundingShop = (seats: number) => shopPayingEmulator(db(), { seats, autoRefund: true });
 
 const transactionOf = (sumupCheckoutId: string) =>
   f.emulator.store.find(sumupCheckoutId)!.transactions[0]!;
-const sumupIdOf = (hostedUrl: string) => hostedUrl.split('/pay/c-')[1]!;
 const eventTypes = async (orderId: number) =>
   (await db().select().from(outboxEvents).where(eq(outboxEvents.orderId, orderId)))
     .map((e) => e.type)
     .sort();
-
-function startCheckout(input: CheckoutInput) {
-  return ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
-    startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
-      workflowId: checkoutWorkflowId(input.shopper, input.scope),
-      taskQueue: ctx.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
-  });
-}
 
 describe('paid tickets that can no longer be honoured', () => {
   it('are cancelled, noticed and refunded through SumUp when the event shrinks before payment', async () => {
@@ -104,7 +65,7 @@ describe('paid tickets that can no longer be honoured', () => {
     };
 
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(input);
+      const view = await startCheckout(ctx, input);
       // The organiser cuts the event to one seat while the shopper is paying.
       await db()
         .update(ticketTypes)
@@ -157,7 +118,7 @@ describe('paid tickets that can no longer be honoured', () => {
     });
 
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(input);
+      const view = await startCheckout(ctx, input);
       await db()
         .update(ticketTypes)
         .set({ capacity: 1 })

@@ -1,35 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
-import { orders, outboxEvents, pageSumupCredentials, tickets } from '../db/schema/index.ts';
-import { Secret } from '../db/secret.ts';
-import { checkout } from '../workflows/checkout.ts';
+import { orders, outboxEvents, tickets } from '../db/schema/index.ts';
+import type { checkout } from '../workflows/checkout.ts';
 import {
   cancelCheckoutSignal,
   checkoutStatusQuery,
   checkoutWorkflowId,
-  hostedCheckoutUpdate,
   shopperReturnedSignal,
   sumupWebhookSignal,
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { recordHistories } from './harness/histories.ts';
-import { seedShop } from './harness/seed.ts';
-import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import {
+  emulatorPayments,
+  shopPayingEmulator,
+  startCheckout,
+  sumupIdOf,
+} from './harness/checkout.ts';
+import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
 beforeAll(async () => {
   [ctx, f] = await Promise.all([createTestContext('checkout-workflow'), startSumupFixture()]);
-  payments = {
-    sumupHost: f.emulator.url,
-    sumupTimeoutMs: 2_000,
-    publicBaseUrl: 'http://127.0.0.1:9',
-  };
+  payments = emulatorPayments(f);
 });
 afterAll(async () => {
   if (ctx) await recordHistories(ctx, 'checkout-workflow');
@@ -41,31 +40,12 @@ const db = () => ctx.database.db;
 
 /** A shop whose page pays the emulator's merchant, and a shopper with two tickets and a mug. */
 async function shopperWithCart(seats = 10) {
-  const shop = await seedShop(db(), { seats });
-  await db()
-    .insert(pageSumupCredentials)
-    .values({
-      pageId: shop.page.id,
-      merchantCode: new Secret(MERCHANT.merchantCode),
-      apiKey: new Secret(MERCHANT.apiKey),
-    });
+  const shop = await shopPayingEmulator(db(), { seats });
   const shopper = { userId: `u-${randomUUID()}` };
   await shop.addMug(shopper);
   const held = await shop.addTickets(shopper.userId, 2);
   const input: CheckoutInput = { shopper, scope: { pageId: shop.page.id }, pollInitialMs: 60_000 };
   return { shop, shopper, held, input };
-}
-
-/** What the storefront API does: start the checkout, or attach to it, and get the URL. */
-function startCheckout(input: CheckoutInput) {
-  return ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
-    startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
-      workflowId: checkoutWorkflowId(input.shopper, input.scope),
-      taskQueue: ctx.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
-  });
 }
 
 const handleOf = (input: CheckoutInput): WorkflowHandle<typeof checkout> =>
@@ -84,7 +64,6 @@ async function completedActivities(handle: WorkflowHandle, name: string): Promis
   ).length;
 }
 
-const sumupIdOf = (hostedUrl: string) => hostedUrl.split('/pay/c-')[1]!;
 const ticketStates = async (ids: number[]) =>
   (await db().select().from(tickets)).filter((t) => ids.includes(t.id)).map((t) => t.state);
 const eventCount = async (orderId: number, type: string) =>
@@ -99,7 +78,7 @@ describe('the checkout workflow', () => {
   it('answers the hosted URL at once, and confirms on the webhook', async () => {
     const { held, input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(input);
+      const view = await startCheckout(ctx, input);
       expect(view).toMatchObject({
         state: 'awaiting_payment',
         totalMinor: 850 + 2 * 1500,
@@ -107,7 +86,7 @@ describe('the checkout workflow', () => {
       });
       expect(view.hostedCheckoutUrl).toMatch(`${f.emulator.url}/pay/c-`);
       // Asking again attaches to the same checkout.
-      expect((await startCheckout(input)).orderId).toBe(view.orderId);
+      expect((await startCheckout(ctx, input)).orderId).toBe(view.orderId);
 
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
       await handleOf(input).signal(sumupWebhookSignal);
@@ -144,7 +123,7 @@ describe('the checkout workflow', () => {
   it('finds the payment by polling when the webhook is lost', async () => {
     const { input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout({ ...input, pollInitialMs: 200, pollMaxMs: 400 });
+      const view = await startCheckout(ctx, { ...input, pollInitialMs: 200, pollMaxMs: 400 });
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
       return handleOf(input).result();
     }, payments);
@@ -154,7 +133,7 @@ describe('the checkout workflow', () => {
   it('confirms once however often the webhook and the shopper come back', async () => {
     const { input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(input);
+      const view = await startCheckout(ctx, input);
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
       const handle = handleOf(input);
       await Promise.all([
@@ -170,7 +149,7 @@ describe('the checkout workflow', () => {
   it('confirms nothing on a forged webhook for an unpaid checkout', async () => {
     const { held, input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      await startCheckout(input);
+      await startCheckout(ctx, input);
       const handle = handleOf(input);
       await handle.signal(sumupWebhookSignal);
       // The signal made the workflow read SumUp, which says unpaid: it keeps waiting.
@@ -187,7 +166,7 @@ describe('the checkout workflow', () => {
   it('releases the claims when the payment fails', async () => {
     const { held, input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(input);
+      const view = await startCheckout(ctx, input);
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/fail`);
       await handleOf(input).signal(sumupWebhookSignal);
       return handleOf(input).result();
@@ -201,7 +180,7 @@ describe('the checkout workflow', () => {
   it('lets the shopper cancel, closing the SumUp checkout', async () => {
     const { held, input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      await startCheckout(input);
+      await startCheckout(ctx, input);
       await handleOf(input).signal(cancelCheckoutSignal);
       return handleOf(input).result();
     }, payments);
@@ -215,7 +194,7 @@ describe('the checkout workflow', () => {
   it('keeps a payment that lands just before the checkout is closed', async () => {
     const { input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(input);
+      const view = await startCheckout(ctx, input);
       // Paid, but no webhook yet; then the shopper's cancel arrives.
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
       await handleOf(input).signal(cancelCheckoutSignal);
@@ -227,7 +206,7 @@ describe('the checkout workflow', () => {
   it('expires, releasing the claims', async () => {
     const { held, input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
-      await startCheckout({ ...input, expiresInMs: 1_500, pollInitialMs: 500 });
+      await startCheckout(ctx, { ...input, expiresInMs: 1_500, pollInitialMs: 500 });
       return handleOf(input).result();
     }, payments);
     expect(result.state).toBe('expired');
@@ -238,7 +217,7 @@ describe('the checkout workflow', () => {
     const empty = { shopper: { sessionId: `s-${randomUUID()}` }, scope: { pageId: null } };
     const soldOut = await shopperWithCart(1);
     const [emptyView, soldOutView] = await ctx.withWorker(
-      () => Promise.all([startCheckout(empty), startCheckout(soldOut.input)]),
+      () => Promise.all([startCheckout(ctx, empty), startCheckout(ctx, soldOut.input)]),
       payments,
     );
     expect(emptyView.state).toBe('empty');
@@ -265,7 +244,7 @@ describe('the checkout workflow', () => {
       times: 1,
     });
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(input);
+      const view = await startCheckout(ctx, input);
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
       await handleOf(input).signal(sumupWebhookSignal);
       return handleOf(input).result();
@@ -281,14 +260,7 @@ describe('the checkout workflow', () => {
   });
 
   it('confirms exactly the capacity when two shoppers race for the last ticket', async () => {
-    const shop = await seedShop(db(), { seats: 1 });
-    await db()
-      .insert(pageSumupCredentials)
-      .values({
-        pageId: shop.page.id,
-        merchantCode: new Secret(MERCHANT.merchantCode),
-        apiKey: new Secret(MERCHANT.apiKey),
-      });
+    const shop = await shopPayingEmulator(db(), { seats: 1 });
     const inputs = await Promise.all(
       [1, 2].map(async () => {
         const shopper = { userId: `u-${randomUUID()}` };
@@ -302,7 +274,7 @@ describe('the checkout workflow', () => {
       }),
     );
     const results = await ctx.withWorker(async () => {
-      const views = await Promise.all(inputs.map(startCheckout));
+      const views = await Promise.all(inputs.map((input) => startCheckout(ctx, input)));
       return Promise.all(
         views.map(async (view, i) => {
           if (view.hostedCheckoutUrl) {
@@ -325,7 +297,10 @@ describe('the checkout workflow', () => {
     const { input } = await shopperWithCart();
     const result = await ctx.withWorker(async () => {
       // Two storefront requests at once attach to one checkout.
-      const [view, same] = await Promise.all([startCheckout(input), startCheckout(input)]);
+      const [view, same] = await Promise.all([
+        startCheckout(ctx, input),
+        startCheckout(ctx, input),
+      ]);
       expect(same.orderId).toBe(view.orderId);
       await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
       await handleOf(input).signal(shopperReturnedSignal);

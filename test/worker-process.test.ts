@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { orders, outboxEvents, pageSumupCredentials } from '../db/schema/index.ts';
-import { Secret } from '../db/secret.ts';
+import { orders, outboxEvents } from '../db/schema/index.ts';
 import { checkout } from '../workflows/checkout.ts';
 import {
   checkoutWorkflowId,
@@ -14,8 +13,8 @@ import {
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
-import { seedShop } from './harness/seed.ts';
-import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import { shopPayingEmulator } from './harness/checkout.ts';
+import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
@@ -68,12 +67,7 @@ const exited = (child: ChildProcess) =>
 
 describe('the worker process', () => {
   it('is killed mid-checkout, and the next worker completes the checkout exactly once', async () => {
-    const shop = await seedShop(ctx.database.db, { seats: 5 });
-    await ctx.database.db.insert(pageSumupCredentials).values({
-      pageId: shop.page.id,
-      merchantCode: new Secret(MERCHANT.merchantCode),
-      apiKey: new Secret(MERCHANT.apiKey),
-    });
+    const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
     const shopper = { userId: `u-${randomUUID()}` };
     await shop.addTickets(shopper.userId, 2);
     const input: CheckoutInput = {

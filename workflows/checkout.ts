@@ -2,7 +2,6 @@ import { condition, setHandler, upsertSearchAttributes, workflowInfo } from '@te
 import { db, sumup } from './activity-proxies.ts';
 import {
   cancelCheckoutSignal,
-  checkoutStatusQuery,
   finalStates,
   hostedCheckoutUpdate,
   recheckNowSignal,
@@ -14,7 +13,8 @@ import {
   type CheckoutView,
 } from './checkout-messages.ts';
 import type { ClosedOutcome } from './checkout-types.ts';
-import { CheckoutStatus, OrderId, PageId, ShopperId } from './search-attributes.ts';
+import { OrderId, PageId, ShopperId } from './search-attributes.ts';
+import { trackCheckout } from './checkout-view.ts';
 import { settlePaidOrder } from './settle-payment.ts';
 
 const DEFAULT_EXPIRY_MS = 30 * 60_000;
@@ -28,17 +28,11 @@ const DEFAULT_POLL_MAX_MS = 60_000;
  */
 export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   const { workflowId, runId } = workflowInfo();
-  const view: CheckoutView = { workflowId, state: 'creating_order', steps: {} };
+  const { view, enter } = trackCheckout('creating_order');
   let wake = false;
   let cancelRequested = false;
   let refundHandled = false;
 
-  const enter = (state: CheckoutState) => {
-    view.state = state;
-    view.steps[state] = new Date().toISOString();
-    upsertSearchAttributes([{ key: CheckoutStatus, value: state }]);
-  };
-  setHandler(checkoutStatusQuery, () => view);
   setHandler(hostedCheckoutUpdate, async () => {
     await condition(() => view.hostedCheckoutUrl !== undefined || finalStates.includes(view.state));
     return view;

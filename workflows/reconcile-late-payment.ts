@@ -1,12 +1,8 @@
-import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { sumup, type RefundRetry } from './activity-proxies.ts';
-import {
-  checkoutStatusQuery,
-  refundHandledSignal,
-  type CheckoutState,
-  type CheckoutView,
-} from './checkout-messages.ts';
-import { CheckoutStatus, OrderId } from './search-attributes.ts';
+import { refundHandledSignal, type CheckoutView } from './checkout-messages.ts';
+import { trackCheckout } from './checkout-view.ts';
+import { OrderId } from './search-attributes.ts';
 import { settlePaidOrder } from './settle-payment.ts';
 
 export interface ReconcileInput {
@@ -24,19 +20,8 @@ export const reconcileWorkflowId = (orderId: number) => `reconcile:order:${order
  */
 export async function reconcileLatePayment(input: ReconcileInput): Promise<CheckoutView> {
   const { orderId } = input;
-  const view: CheckoutView = {
-    workflowId: workflowInfo().workflowId,
-    state: 'closing',
-    orderId,
-    steps: {},
-  };
+  const { view, enter } = trackCheckout('closing', { orderId });
   let refundHandled = false;
-  const enter = (state: CheckoutState) => {
-    view.state = state;
-    view.steps[state] = new Date().toISOString();
-    upsertSearchAttributes([{ key: CheckoutStatus, value: state }]);
-  };
-  setHandler(checkoutStatusQuery, () => view);
   setHandler(refundHandledSignal, () => void (refundHandled = true));
   upsertSearchAttributes([{ key: OrderId, value: String(orderId) }]);
   enter('closing');

@@ -1,0 +1,58 @@
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { PaymentSettings } from '../../activities/payments/checkout-payments.ts';
+import type { Database } from '../../db/client.ts';
+import { pagePaymentSettings, pageSumupCredentials } from '../../db/schema/index.ts';
+import { Secret } from '../../db/secret.ts';
+import { checkout } from '../../workflows/checkout.ts';
+import {
+  checkoutWorkflowId,
+  hostedCheckoutUpdate,
+  type CheckoutInput,
+} from '../../workflows/checkout-messages.ts';
+import type { TestContext } from './context.ts';
+import { seedShop } from './seed.ts';
+import { MERCHANT, type SumupFixture } from '../sumup/fixture.ts';
+
+/** A seeded shop whose page pays the emulator's merchant, refunding automatically if asked. */
+export async function shopPayingEmulator(
+  db: Database,
+  options: { seats: number; autoRefund?: boolean },
+) {
+  const shop = await seedShop(db, { seats: options.seats });
+  await db.insert(pageSumupCredentials).values({
+    pageId: shop.page.id,
+    merchantCode: new Secret(MERCHANT.merchantCode),
+    apiKey: new Secret(MERCHANT.apiKey),
+  });
+  if (options.autoRefund) {
+    await db.insert(pagePaymentSettings).values({
+      pageId: shop.page.id,
+      checkoutReferencePrefix: 'hall',
+      currency: 'GBP',
+      autoRefund: true,
+    });
+  }
+  return shop;
+}
+
+/** Activities' payment settings pointing at the emulator. */
+export const emulatorPayments = (f: SumupFixture): PaymentSettings => ({
+  sumupHost: f.emulator.url,
+  sumupTimeoutMs: 2_000,
+  publicBaseUrl: 'http://127.0.0.1:9',
+});
+
+/** What the storefront API does: start the checkout or attach to it, and get the hosted URL. */
+export function startCheckout(ctx: TestContext, input: CheckoutInput) {
+  return ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+      workflowId: checkoutWorkflowId(input.shopper, input.scope),
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+}
+
+/** The SumUp checkout id inside a hosted checkout URL (`…/pay/c-<id>`). */
+export const sumupIdOf = (hostedUrl: string) => hostedUrl.split('/pay/c-')[1]!;
