@@ -29,6 +29,7 @@ async function orderFor(shopper: Shopper, pageId: number | null = null) {
   const result = await createOrderFromCart(db(), {
     idempotencyKey: randomUUID(),
     workflowId: `checkout-${randomUUID()}`,
+    workflowRunId: 'test-run',
     shopper,
     scope: { pageId },
   });
@@ -51,6 +52,7 @@ describe('creating the order from the cart', () => {
     const input = {
       idempotencyKey: randomUUID(),
       workflowId: 'wf',
+      workflowRunId: 'test-run',
       shopper,
       scope: { pageId: shop.page.id },
     };
@@ -80,6 +82,7 @@ describe('creating the order from the cart', () => {
       await createOrderFromCart(db(), {
         idempotencyKey: randomUUID(),
         workflowId: 'wf',
+        workflowRunId: 'test-run',
         shopper,
         scope: { pageId: null },
       }),
@@ -92,6 +95,7 @@ describe('creating the order from the cart', () => {
     const result = await createOrderFromCart(db(), {
       idempotencyKey: key,
       workflowId: 'wf',
+      workflowRunId: 'test-run',
       shopper,
       scope: { pageId: null },
     });

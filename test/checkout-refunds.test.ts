@@ -159,6 +159,7 @@ describe('a payment that arrives after the checkout gave up', () => {
     const created = await createOrderFromCart(db(), {
       idempotencyKey: randomUUID(),
       workflowId: 'checkout-that-expired',
+      workflowRunId: 'test-run',
       shopper,
       scope: { pageId: shop.page.id },
     });
@@ -206,6 +207,7 @@ describe('a payment that arrives after the checkout gave up', () => {
     const otherOrder = await createOrderFromCart(db(), {
       idempotencyKey: randomUUID(),
       workflowId: 'other',
+      workflowRunId: 'test-run',
       shopper: other,
       scope: { pageId: shop.page.id },
     });

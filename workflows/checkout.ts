@@ -52,6 +52,7 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   const created = await db.createOrderFromCart({
     idempotencyKey: `${workflowId}:${runId}`,
     workflowId,
+    workflowRunId: runId,
     shopper: input.shopper,
     scope: input.scope,
   });

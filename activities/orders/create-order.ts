@@ -15,6 +15,7 @@ export interface CreateOrderInput {
   /** The same key always yields the same order: a retried activity creates nothing new. */
   idempotencyKey: string;
   workflowId: string;
+  workflowRunId: string;
   shopper: Shopper;
   scope: CheckoutScope;
 }
@@ -61,6 +62,7 @@ export function createOrderFromCart(
       .values({
         idempotencyKey: input.idempotencyKey,
         workflowId: input.workflowId,
+        workflowRunId: input.workflowRunId,
         userId: input.shopper.userId ?? null,
         sessionId: input.shopper.sessionId ?? null,
         pageId: input.scope.pageId,

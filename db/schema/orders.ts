@@ -56,6 +56,8 @@ export const orders = pgTable(
     currency: currency().notNull(),
     totalMinor: minorUnits('total_minor').notNull(),
     workflowId: text('workflow_id').notNull(),
+    /** The run that made the order: a webhook must wake that run, not a later checkout. */
+    workflowRunId: text('workflow_run_id'),
     checkoutReference: text('checkout_reference'),
     sumupCheckoutId: text('sumup_checkout_id'),
     hostedCheckoutUrl: text('hosted_checkout_url'),

@@ -1,0 +1,42 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Shopper } from '../workflows/checkout-types.ts';
+import { ApiProblem } from './problem.ts';
+import { verifyShopperToken } from './shopper-token.ts';
+
+export interface AuthSettings {
+  /** Credentials the storefront presents as `Authorization: Bearer <token>`. */
+  serviceTokens: string[];
+  /** Shared with the storefront, which signs shopper tokens with it. */
+  shopperTokenSecret: string;
+}
+
+const sameSecret = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** The storefront's service credential, then the shopper its signed token names. */
+export function requireShopper(settings: AuthSettings) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    if (!bearer || !settings.serviceTokens.some((token) => sameSecret(token, bearer))) {
+      return next(
+        new ApiProblem(401, 'unauthenticated', 'A valid service credential is required.', [
+          { field: 'header.authorization', message: 'missing or not recognised' },
+        ]),
+      );
+    }
+    const token = req.get('x-shopper-token');
+    const shopper = token ? verifyShopperToken(settings.shopperTokenSecret, token) : undefined;
+    if (!shopper) {
+      return next(
+        new ApiProblem(401, 'invalid_shopper_token', 'A valid shopper token is required.', [
+          { field: 'header.x-shopper-token', message: 'missing, forged or expired' },
+        ]),
+      );
+    }
+    res.locals.shopper = shopper;
+    next();
+  };
+}
+
+export const shopperOf = (res: Response): Shopper => res.locals.shopper as Shopper;

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
+
+const schema = z.object({
+  DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL' }),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Comma-separated service credentials the storefront may present. */
+  API_SERVICE_TOKENS: z
+    .string()
+    .min(1, 'API_SERVICE_TOKENS: at least one service credential')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  /** HMAC secret shared with the storefront for shopper tokens. */
+  SHOPPER_TOKEN_SECRET: z.string().min(32, 'SHOPPER_TOKEN_SECRET: at least 32 characters'),
+});
+
+export type ApiConfig = z.infer<typeof schema>;
+
+export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    // Names the variables at fault, never their values (some are secrets).
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`API configuration is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}

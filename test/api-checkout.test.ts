@@ -1,0 +1,278 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.ts';
+import { signShopperToken } from '../api/shopper-token.ts';
+import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
+import type { reconcileLatePayment } from '../workflows/reconcile-late-payment.ts';
+import { reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
+import type { Shopper } from '../workflows/checkout-types.ts';
+import { emulatorPayments, shopPayingEmulator, sumupIdOf } from './harness/checkout.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+
+const SERVICE_TOKEN = `svc-${randomUUID()}`;
+const SHOPPER_SECRET = `shopper-secret-${randomUUID()}`;
+
+let ctx: TestContext;
+let f: SumupFixture;
+let server: Server;
+let api: string;
+let payments: PaymentSettings;
+beforeAll(async () => {
+  [ctx, f] = await Promise.all([
+    createTestContext('api-checkout'),
+    startSumupFixture({ webhookCompression: 600 }),
+  ]);
+  const app = createApp({
+    db: ctx.database.db,
+    temporal: ctx.temporal.client,
+    taskQueue: ctx.taskQueue,
+    auth: { serviceTokens: [SERVICE_TOKEN], shopperTokenSecret: SHOPPER_SECRET },
+  });
+  server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // SumUp's webhooks go to this API, as they would in production.
+  payments = { ...emulatorPayments(f), publicBaseUrl: api };
+});
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  await ctx?.close();
+  await f?.close();
+});
+
+const call = (path: string, init: RequestInit & { shopper?: Shopper; service?: string } = {}) =>
+  fetch(`${api}${path}`, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${init.service ?? SERVICE_TOKEN}`,
+      ...(init.shopper
+        ? { 'x-shopper-token': signShopperToken(SHOPPER_SECRET, init.shopper) }
+        : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
+
+async function shopperWithTickets() {
+  const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
+  const shopper = { userId: `u-${randomUUID()}` };
+  await shop.addTickets(shopper.userId, 2);
+  return { shop, shopper };
+}
+
+describe('POST /v1/checkouts', () => {
+  it("answers the hosted URL, attaches a repeat, and is paid through SumUp's own webhook", async () => {
+    const { shop, shopper } = await shopperWithTickets();
+    await ctx.withWorker(async () => {
+      const body = JSON.stringify({ pageId: shop.page.id });
+      const [first, again] = await Promise.all([
+        call('/v1/checkouts', { method: 'POST', body, shopper }),
+        call('/v1/checkouts', { method: 'POST', body, shopper }),
+      ]);
+      expect([first.status, again.status]).toEqual([200, 200]);
+      const started = (await first.json()) as {
+        orderId: number;
+        status: string;
+        hostedCheckoutUrl: string;
+        totalMinor: number;
+      };
+      expect(started).toMatchObject({
+        status: 'awaiting_payment',
+        totalMinor: 3000,
+        currency: 'GBP',
+      });
+      expect(((await again.json()) as { orderId: number }).orderId).toBe(started.orderId);
+
+      // The shopper pays; the emulator POSTs its webhook to our API; the workflow confirms.
+      await f.control(`/checkouts/${sumupIdOf(started.hostedCheckoutUrl)}/pay`);
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (await call(`/v1/checkouts/${shop.page.id}`, { shopper })).json()) as {
+                status: string;
+              }
+            ).status,
+          { timeout: 10_000 },
+        )
+        .toBe('paid');
+      const deliveries = (await (await f.control('/webhooks', undefined, 'GET')).json()) as {
+        url: string;
+        outcome: string;
+      }[];
+      expect(deliveries).toContainEqual(
+        expect.objectContaining({ url: `${api}/webhooks/sumup`, outcome: 'delivered' }),
+      );
+    }, payments);
+  });
+
+  it('says when the cart is empty, and cancels a running checkout', async () => {
+    const { shop, shopper } = await shopperWithTickets();
+    await ctx.withWorker(async () => {
+      const empty = await call('/v1/checkouts', {
+        method: 'POST',
+        body: '{}',
+        shopper: { sessionId: `s-${randomUUID()}` },
+      });
+      expect([empty.status, ((await empty.json()) as { code: string }).code]).toEqual([
+        409,
+        'cart_empty',
+      ]);
+
+      await call('/v1/checkouts', {
+        method: 'POST',
+        body: JSON.stringify({ pageId: shop.page.id }),
+        shopper,
+      });
+      const cancelled = await call(`/v1/checkouts/${shop.page.id}/cancel`, {
+        method: 'POST',
+        shopper,
+      });
+      expect(cancelled.status).toBe(202);
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (await call(`/v1/checkouts/${shop.page.id}`, { shopper })).json()) as {
+                status: string;
+              }
+            ).status,
+        )
+        .toBe('cancelled');
+    }, payments);
+  });
+});
+
+describe('bad requests get a clear problem and change nothing', () => {
+  it.each([
+    ['no service credential', { service: 'wrong' }, 401, 'unauthenticated'],
+    ['no shopper token', {}, 401, 'invalid_shopper_token'],
+    [
+      'a forged shopper token',
+      {
+        headers: { 'x-shopper-token': 'v1.eyJzdWIiOiJ1c2VyOm1lIiwiZXhwIjo5OTk5OTk5OTk5fQ.forged' },
+      },
+      401,
+      'invalid_shopper_token',
+    ],
+  ])('refuses %s with 401', async (_what, init, status, code) => {
+    const res = await call('/v1/checkouts', { method: 'POST', body: '{}', ...init });
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status, code });
+  });
+
+  it('names the field at fault, and refuses bad JSON, other media types and huge bodies', async () => {
+    const shopper = { userId: 'u-bad-input' };
+    const invalid = await call('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ pageId: 'seven' }),
+      shopper,
+    });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({
+      code: 'invalid_input',
+      fields: [{ field: 'body.pageId' }],
+    });
+    const extra = await call('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ pageId: 1, price: 1 }),
+      shopper,
+    });
+    expect(((await extra.json()) as { code: string }).code).toBe('invalid_input');
+    const malformed = await call('/v1/checkouts', { method: 'POST', body: '{"pageId":', shopper });
+    expect([malformed.status, ((await malformed.json()) as { code: string }).code]).toEqual([
+      400,
+      'invalid_json',
+    ]);
+    const text = await call('/v1/checkouts', {
+      method: 'POST',
+      body: 'pageId=1',
+      shopper,
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(text.status).toBe(415);
+    const huge = await call('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ pad: 'x'.repeat(50_000) }),
+      shopper,
+    });
+    expect(huge.status).toBe(413);
+    const missing = await call('/v1/checkouts/global', { shopper });
+    expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([
+      404,
+      'checkout_not_found',
+    ]);
+    expect((await call('/v1/checkouts/not-a-scope', { shopper })).status).toBe(400);
+  });
+});
+
+describe('POST /webhooks/sumup', () => {
+  const webhook = (body: unknown) =>
+    fetch(`${api}/webhooks/sumup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('answers 204 to anything, and starts a reconciliation for an order whose checkout ended', async () => {
+    expect(
+      (await webhook({ event_type: 'CHECKOUT_STATUS_CHANGED', id: randomUUID() })).status,
+    ).toBe(204);
+    expect((await webhook({ event_type: 'SOMETHING_ELSE', id: 'x' })).status).toBe(204);
+    expect((await webhook({ nonsense: true })).status).toBe(204);
+
+    const { shop, shopper } = await shopperWithTickets();
+    await ctx.withWorker(async () => {
+      const started = (await (
+        await call('/v1/checkouts', {
+          method: 'POST',
+          body: JSON.stringify({ pageId: shop.page.id }),
+          shopper,
+        })
+      ).json()) as { orderId: number; hostedCheckoutUrl: string };
+      await call(`/v1/checkouts/${shop.page.id}/cancel`, { method: 'POST', shopper });
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (await call(`/v1/checkouts/${shop.page.id}`, { shopper })).json()) as {
+                status: string;
+              }
+            ).status,
+        )
+        .toBe('cancelled');
+      // SumUp (or someone pretending) speaks of that order after its checkout ended.
+      expect(
+        (
+          await webhook({
+            event_type: 'CHECKOUT_STATUS_CHANGED',
+            id: sumupIdOf(started.hostedCheckoutUrl),
+          })
+        ).status,
+      ).toBe(204);
+      const reconciled = await ctx.temporal.client.workflow
+        .getHandle<typeof reconcileLatePayment>(reconcileWorkflowId(started.orderId))
+        .result();
+      // SumUp says the checkout is not paid: nothing changes.
+      expect(reconciled.state).toBe('not_paid');
+    }, payments);
+  });
+});
+
+describe('health', () => {
+  it('is live, and ready when PostgreSQL and Temporal answer', async () => {
+    expect(await (await fetch(`${api}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${api}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([
+      200,
+      { status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } },
+    ]);
+    expect((await fetch(`${api}/healthz`)).headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
