@@ -3,6 +3,7 @@ import express from 'express';
 import type { Database } from '../db/client.ts';
 import { requireShopper, type AuthSettings } from './auth.ts';
 import { ApiProblem, problemHandler } from './problem.ts';
+import { cartRoutes } from './routes/cart.ts';
 import { checkoutRoutes } from './routes/checkouts.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sumupWebhookRoutes } from './routes/sumup-webhook.ts';
@@ -41,6 +42,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     next();
   });
   storefront.use(express.json({ limit: '16kb' }));
+  storefront.use(cartRoutes(deps.db));
   storefront.use(checkoutRoutes(deps.temporal, deps.taskQueue));
   app.use(storefront);
 

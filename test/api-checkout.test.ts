@@ -1,62 +1,34 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.ts';
-import { signShopperToken } from '../api/shopper-token.ts';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import type { reconcileLatePayment } from '../workflows/reconcile-late-payment.ts';
 import { reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
-import type { Shopper } from '../workflows/checkout-types.ts';
 import { emulatorPayments, shopPayingEmulator, sumupIdOf } from './harness/checkout.ts';
+import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
-const SERVICE_TOKEN = `svc-${randomUUID()}`;
-const SHOPPER_SECRET = `shopper-secret-${randomUUID()}`;
-
 let ctx: TestContext;
 let f: SumupFixture;
-let server: Server;
+let testApi: TestApi;
 let api: string;
 let payments: PaymentSettings;
+let call: TestApi['call'];
 beforeAll(async () => {
   [ctx, f] = await Promise.all([
     createTestContext('api-checkout'),
     startSumupFixture({ webhookCompression: 600 }),
   ]);
-  const app = createApp({
-    db: ctx.database.db,
-    temporal: ctx.temporal.client,
-    taskQueue: ctx.taskQueue,
-    auth: { serviceTokens: [SERVICE_TOKEN], shopperTokenSecret: SHOPPER_SECRET },
-  });
-  server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  testApi = await startApi(ctx);
+  ({ url: api, call } = testApi);
   // SumUp's webhooks go to this API, as they would in production.
   payments = { ...emulatorPayments(f), publicBaseUrl: api };
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  await testApi?.close();
   await ctx?.close();
   await f?.close();
 });
-
-const call = (path: string, init: RequestInit & { shopper?: Shopper; service?: string } = {}) =>
-  fetch(`${api}${path}`, {
-    ...init,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${init.service ?? SERVICE_TOKEN}`,
-      ...(init.shopper
-        ? { 'x-shopper-token': signShopperToken(SHOPPER_SECRET, init.shopper) }
-        : {}),
-      ...(init.headers as Record<string, string> | undefined),
-    },
-  });
 
 async function shopperWithTickets() {
   const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });

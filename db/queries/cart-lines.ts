@@ -1,0 +1,103 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../client.ts';
+import { calendarEntries, cartLines, products, tickets, ticketTypes } from '../schema/index.ts';
+import type { Shopper } from '../../workflows/checkout-types.ts';
+
+const ownedBy = (shopper: Shopper) =>
+  shopper.userId !== undefined
+    ? eq(cartLines.userId, shopper.userId)
+    : and(eq(cartLines.sessionId, shopper.sessionId), isNull(cartLines.userId));
+
+export type CartChange = 'ok' | 'unknown_product' | 'unknown_entry' | 'unknown_ticket_type';
+
+/** Adds to the shopper's line for a product (making it if needed), in one statement. */
+export async function addProduct(
+  db: Database,
+  shopper: Shopper,
+  productId: number,
+  quantity: number,
+): Promise<CartChange> {
+  const [product] = await db
+    .select({ id: products.id })
+    .from(products)
+    .where(and(eq(products.id, productId), eq(products.active, true)));
+  if (!product) return 'unknown_product';
+  const target =
+    shopper.userId !== undefined
+      ? {
+          target: [cartLines.userId, cartLines.productId],
+          targetWhere: sql`${cartLines.deletedAt} IS NULL AND ${cartLines.userId} IS NOT NULL`,
+        }
+      : {
+          target: [cartLines.sessionId, cartLines.productId],
+          targetWhere: sql`${cartLines.deletedAt} IS NULL AND ${cartLines.userId} IS NULL`,
+        };
+  await db
+    .insert(cartLines)
+    .values({
+      userId: shopper.userId ?? null,
+      sessionId: shopper.sessionId ?? null,
+      productId,
+      quantity,
+    })
+    .onConflictDoUpdate({ ...target, set: { quantity: sql`${cartLines.quantity} + ${quantity}` } });
+  return 'ok';
+}
+
+/** Sets the quantity of the shopper's line; zero removes it. Answers whether a line was there. */
+export async function setProductQuantity(
+  db: Database,
+  shopper: Shopper,
+  productId: number,
+  quantity: number,
+): Promise<boolean> {
+  const live = and(
+    ownedBy(shopper),
+    eq(cartLines.productId, productId),
+    isNull(cartLines.deletedAt),
+  );
+  const changed =
+    quantity === 0
+      ? await db.delete(cartLines).where(live).returning({ id: cartLines.id })
+      : await db.update(cartLines).set({ quantity }).where(live).returning({ id: cartLines.id });
+  return changed.length > 0;
+}
+
+/** Puts `quantity` pending tickets in a signed-in shopper's cart. They hold no seat yet. */
+export async function buyTickets(
+  db: Database,
+  userId: string,
+  entryId: number,
+  ticketTypeId: number | null,
+  quantity: number,
+): Promise<CartChange> {
+  const [entry] = await db
+    .select({ id: calendarEntries.id })
+    .from(calendarEntries)
+    .where(and(eq(calendarEntries.id, entryId), eq(calendarEntries.state, 'confirmed')));
+  if (!entry) return 'unknown_entry';
+  if (ticketTypeId !== null) {
+    const [type] = await db
+      .select({ id: ticketTypes.id })
+      .from(ticketTypes)
+      .where(and(eq(ticketTypes.id, ticketTypeId), eq(ticketTypes.entryId, entryId)));
+    if (!type) return 'unknown_ticket_type';
+  }
+  await db
+    .insert(tickets)
+    .values(Array.from({ length: quantity }, () => ({ entryId, ticketTypeId, userId })));
+  return 'ok';
+}
+
+/** Takes a pending ticket out of its owner's cart. Answers whether there was one. */
+export async function removeTicket(
+  db: Database,
+  userId: string,
+  ticketId: number,
+): Promise<boolean> {
+  const removed = await db
+    .delete(tickets)
+    .where(and(eq(tickets.id, ticketId), eq(tickets.userId, userId), eq(tickets.state, 'pending')))
+    .returning({ id: tickets.id });
+  return removed.length > 0;
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cartLines, tickets } from '../db/schema/index.ts';
+import { startApi, type TestApi } from './harness/api.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import { seedShop } from './harness/seed.ts';
+
+let ctx: TestContext;
+let api: TestApi;
+let shop: Awaited<ReturnType<typeof seedShop>>;
+beforeAll(async () => {
+  ctx = await createTestContext('api-cart');
+  api = await startApi(ctx);
+  shop = await seedShop(ctx.database.db, { seats: 3 });
+});
+afterAll(async () => {
+  await api?.close();
+  await ctx?.close();
+});
+
+interface CartView {
+  count: number;
+  totalMinor: number;
+  productsMinor: number;
+  ticketsMinor: number;
+  pages: {
+    pageId: number;
+    totalMinor: number;
+    lines: { kind: string; id: number; quantity: number }[];
+  }[];
+}
+const json = async <T>(res: Response) => (await res.json()) as T;
+
+describe('the cart', () => {
+  it('adds, changes and removes product lines, priced on the server', async () => {
+    const shopper = { sessionId: `s-${randomUUID()}` };
+    const add = (quantity: number) =>
+      api.call('/v1/cart/products', {
+        method: 'POST',
+        body: JSON.stringify({ productId: shop.mug.id, quantity }),
+        shopper,
+      });
+
+    expect((await add(2)).status).toBe(201);
+    const cart = await json<CartView>(await add(1));
+    expect(cart).toMatchObject({ count: 3, totalMinor: 3 * 850, productsMinor: 3 * 850 });
+    expect(cart.pages).toEqual([
+      expect.objectContaining({ pageId: shop.page.id, totalMinor: 2550 }),
+    ]);
+
+    const changed = await api.call(`/v1/cart/products/${shop.mug.id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ quantity: 1 }),
+      shopper,
+    });
+    expect((await json<CartView>(changed)).totalMinor).toBe(850);
+    expect(await json(await api.call('/v1/cart/summary', { shopper }))).toEqual({
+      count: 1,
+      totalMinor: 850,
+      currencies: ['GBP'],
+    });
+    expect(
+      (await api.call(`/v1/cart/products/${shop.mug.id}`, { method: 'DELETE', shopper })).status,
+    ).toBe(204);
+    expect(await json(await api.call('/v1/cart/summary', { shopper }))).toEqual({
+      count: 0,
+      totalMinor: 0,
+      currencies: [],
+    });
+  });
+
+  it('takes tickets from signed-in shoppers only, and only their own back out', async () => {
+    const anonymous = { sessionId: `s-${randomUUID()}` };
+    const refused = await api.call('/v1/cart/tickets', {
+      method: 'POST',
+      body: JSON.stringify({ entryId: shop.gig.id }),
+      shopper: anonymous,
+    });
+    expect([refused.status, (await json<{ code: string }>(refused)).code]).toEqual([
+      403,
+      'sign_in_required',
+    ]);
+
+    const buyer = { userId: `u-${randomUUID()}` };
+    const bought = await api.call('/v1/cart/tickets', {
+      method: 'POST',
+      body: JSON.stringify({ entryId: shop.gig.id, ticketTypeId: shop.standing.id, quantity: 2 }),
+      shopper: buyer,
+    });
+    expect(bought.status).toBe(201);
+    const cart = await json<CartView>(bought);
+    expect(cart).toMatchObject({ count: 2, ticketsMinor: 3000 });
+    // Pending tickets hold no seat: more than the capacity can sit in carts.
+    const [ticketId] = cart.pages[0]!.lines.filter((l) => l.kind === 'ticket').map((l) => l.id);
+
+    const stranger = { userId: `u-${randomUUID()}` };
+    expect(
+      (await api.call(`/v1/cart/tickets/${ticketId}`, { method: 'DELETE', shopper: stranger }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api.call(`/v1/cart/tickets/${ticketId}`, { method: 'DELETE', shopper: buyer })).status,
+    ).toBe(204);
+    const left = await ctx.database.db
+      .select()
+      .from(tickets)
+      .where(eq(tickets.userId, buyer.userId));
+    expect(left).toHaveLength(1);
+  });
+
+  it('refuses unknown things and bad quantities, changing nothing', async () => {
+    const shopper = { userId: `u-${randomUUID()}` };
+    const unknown = await api.call('/v1/cart/products', {
+      method: 'POST',
+      body: JSON.stringify({ productId: 999_999 }),
+      shopper,
+    });
+    expect([unknown.status, await json(unknown)]).toEqual([
+      404,
+      expect.objectContaining({
+        code: 'unknown_product',
+        fields: [expect.objectContaining({ field: 'body.productId' })],
+      }),
+    ]);
+    for (const quantity of [0, -1, 1.5, 100, '2']) {
+      const bad = await api.call('/v1/cart/products', {
+        method: 'POST',
+        body: JSON.stringify({ productId: shop.mug.id, quantity }),
+        shopper,
+      });
+      expect(bad.status).toBe(400);
+      expect((await json<{ fields: { field: string }[] }>(bad)).fields.map((x) => x.field)).toEqual(
+        ['body.quantity'],
+      );
+    }
+    const wrongType = await api.call('/v1/cart/tickets', {
+      method: 'POST',
+      body: JSON.stringify({ entryId: shop.gig.id, ticketTypeId: 999_999 }),
+      shopper,
+    });
+    expect((await json<{ code: string }>(wrongType)).code).toBe('unknown_ticket_type');
+    expect(
+      (
+        await api.call(`/v1/cart/products/${shop.mug.id}`, {
+          method: 'PUT',
+          body: '{"quantity":2}',
+          shopper,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      await ctx.database.db.select().from(cartLines).where(eq(cartLines.userId, shopper.userId)),
+    ).toEqual([]);
+    expect(
+      await ctx.database.db.select().from(tickets).where(eq(tickets.userId, shopper.userId)),
+    ).toEqual([]);
+  });
+});
