@@ -42,7 +42,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     next();
   });
   storefront.use(express.json({ limit: '16kb' }));
-  storefront.use(cartRoutes(deps.db));
+  storefront.use(cartRoutes(deps.db, deps.auth.shopperTokenSecret));
   storefront.use(checkoutRoutes(deps.temporal, deps.taskQueue));
   app.use(storefront);
 

@@ -156,4 +156,52 @@ describe('the cart', () => {
       await ctx.database.db.select().from(tickets).where(eq(tickets.userId, shopper.userId)),
     ).toEqual([]);
   });
+
+  it('adopts the anonymous cart on sign-in: merged, nothing duplicated, nothing lost', async () => {
+    const session = { sessionId: `s-${randomUUID()}` };
+    const user = { userId: `u-${randomUUID()}` };
+    const add = (shopper: typeof session | typeof user, quantity: number) =>
+      api.call('/v1/cart/products', {
+        method: 'POST',
+        body: JSON.stringify({ productId: shop.mug.id, quantity }),
+        shopper,
+      });
+    await add(session, 2);
+    await add(user, 1);
+    await shop.addBooking(session, 4000);
+    const adopt = (sessionToken: string) =>
+      api.call('/v1/cart/adopt', {
+        method: 'POST',
+        body: JSON.stringify({ sessionToken }),
+        shopper: user,
+      });
+
+    const adopted = await json<CartView>(await adopt(api.sign(session)));
+    expect(adopted).toMatchObject({ count: 4, totalMinor: 3 * 850 + 4000 });
+    expect(adopted.pages[0]!.lines.map((l) => [l.kind, l.quantity])).toEqual([
+      ['product', 3],
+      ['booking', 1],
+    ]);
+    expect(await json(await api.call('/v1/cart/summary', { shopper: session }))).toMatchObject({
+      count: 0,
+    });
+    // Again: nothing changes.
+    expect(await json<CartView>(await adopt(api.sign(session)))).toMatchObject({
+      count: 4,
+      totalMinor: 6550,
+    });
+    const lines = await ctx.database.db
+      .select()
+      .from(cartLines)
+      .where(eq(cartLines.userId, user.userId));
+    expect(lines.map((l) => l.quantity)).toEqual([3]);
+
+    const forged = await adopt(`${api.sign(session)}x`);
+    expect([forged.status, (await json<{ code: string }>(forged)).code]).toEqual([
+      400,
+      'invalid_session_token',
+    ]);
+    const notASession = await adopt(api.sign({ userId: 'someone-else' }));
+    expect(notASession.status).toBe(400);
+  });
 });

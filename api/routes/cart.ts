@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
 import { readPricedCart, type PricedLine } from '../../db/queries/cart.ts';
 import {
+  adoptSessionCart,
   addProduct,
   buyTickets,
   removeTicket,
@@ -11,6 +12,7 @@ import {
 } from '../../db/queries/cart-lines.ts';
 import { shopperOf } from '../auth.ts';
 import { ApiProblem, parse } from '../problem.ts';
+import { verifyShopperToken } from '../shopper-token.ts';
 
 const quantity = z.number().int().min(1).max(99);
 const addProductBody = z
@@ -25,6 +27,7 @@ const buyTicketsBody = z
   })
   .strict();
 const idParam = z.object({ id: z.coerce.number().int().positive() });
+const adoptBody = z.object({ sessionToken: z.string().min(1).max(2000) }).strict();
 
 const lineTotal = (line: PricedLine) => (line.unitPriceMinor ?? 0) * line.quantity;
 const sum = (lines: PricedLine[]) => lines.reduce((total, line) => total + lineTotal(line), 0);
@@ -61,8 +64,26 @@ function refuse(change: CartChange): void {
   ]);
 }
 
-export function cartRoutes(db: Database): express.Router {
+export function cartRoutes(db: Database, shopperTokenSecret: string): express.Router {
   const router = express.Router();
+
+  // On sign-in: the storefront proves the anonymous session with its own signed token, so
+  // that nobody can take over a cart by naming a session id.
+  router.post('/v1/cart/adopt', async (req: Request, res: Response) => {
+    const shopper = shopperOf(res);
+    if (shopper.userId === undefined) {
+      throw new ApiProblem(403, 'sign_in_required', 'Only a signed-in shopper adopts a cart.');
+    }
+    const { sessionToken } = parse(adoptBody, req.body ?? {}, 'body');
+    const session = verifyShopperToken(shopperTokenSecret, sessionToken);
+    if (session?.sessionId === undefined) {
+      throw new ApiProblem(400, 'invalid_session_token', 'The session token is not valid.', [
+        { field: 'body.sessionToken', message: 'missing, forged, expired or not a session' },
+      ]);
+    }
+    await adoptSessionCart(db, session.sessionId, shopper.userId);
+    res.json(cartView(await readPricedCart(db, shopper, { pageId: null })));
+  });
 
   router.get('/v1/cart', async (_req: Request, res: Response) => {
     res.json(cartView(await readPricedCart(db, shopperOf(res), { pageId: null })));

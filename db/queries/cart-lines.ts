@@ -101,3 +101,49 @@ export async function removeTicket(
     .returning({ id: tickets.id });
   return removed.length > 0;
 }
+
+/**
+ * On sign-in, the anonymous session's cart becomes the user's: product lines merge into the
+ * user's (quantities added, no duplicate lines), bookings change owner. One transaction, and
+ * adopting again changes nothing.
+ */
+export function adoptSessionCart(db: Database, sessionId: string, userId: string): Promise<void> {
+  return db.transaction(async (tx) => {
+    const sessionLines = await tx
+      .select()
+      .from(cartLines)
+      .where(
+        and(
+          eq(cartLines.sessionId, sessionId),
+          isNull(cartLines.userId),
+          isNull(cartLines.deletedAt),
+        ),
+      )
+      .for('update');
+    for (const line of sessionLines) {
+      const [merged] = await tx
+        .update(cartLines)
+        .set({ quantity: sql`${cartLines.quantity} + ${line.quantity}` })
+        .where(
+          and(
+            eq(cartLines.userId, userId),
+            eq(cartLines.productId, line.productId),
+            isNull(cartLines.deletedAt),
+          ),
+        )
+        .returning({ id: cartLines.id });
+      if (merged) await tx.delete(cartLines).where(eq(cartLines.id, line.id));
+      else await tx.update(cartLines).set({ userId }).where(eq(cartLines.id, line.id));
+    }
+    await tx
+      .update(calendarEntries)
+      .set({ userId })
+      .where(
+        and(
+          eq(calendarEntries.sessionId, sessionId),
+          isNull(calendarEntries.userId),
+          eq(calendarEntries.state, 'pending'),
+        ),
+      );
+  });
+}

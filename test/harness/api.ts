@@ -13,6 +13,8 @@ export interface TestApi {
     path: string,
     init?: RequestInit & { shopper?: Shopper; service?: string },
   ) => Promise<Response>;
+  /** A shopper token as the storefront would sign it. */
+  sign: (shopper: Shopper) => string;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startApi(ctx: TestContext): Promise<TestApi> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    sign: (shopper) => signShopperToken(shopperSecret, shopper),
     call: (path, init = {}) =>
       fetch(`${url}${path}`, {
         ...init,
