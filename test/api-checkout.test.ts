@@ -30,6 +30,11 @@ afterAll(async () => {
   await f?.close();
 });
 
+/** The checkout's status, as the storefront reads it. */
+const statusOf = async (pageId: number, shopper: { userId: string }) =>
+  ((await (await call(`/v1/checkouts/${pageId}`, { shopper })).json()) as { status: string })
+    .status;
+
 async function shopperWithTickets() {
   const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
   const shopper = { userId: `u-${randomUUID()}` };
@@ -62,17 +67,7 @@ describe('POST /v1/checkouts', () => {
 
       // The shopper pays; the emulator POSTs its webhook to our API; the workflow confirms.
       await f.control(`/checkouts/${sumupIdOf(started.hostedCheckoutUrl)}/pay`);
-      await expect
-        .poll(
-          async () =>
-            (
-              (await (await call(`/v1/checkouts/${shop.page.id}`, { shopper })).json()) as {
-                status: string;
-              }
-            ).status,
-          { timeout: 10_000 },
-        )
-        .toBe('paid');
+      await expect.poll(() => statusOf(shop.page.id, shopper), { timeout: 10_000 }).toBe('paid');
       const deliveries = (await (await f.control('/webhooks', undefined, 'GET')).json()) as {
         url: string;
         outcome: string;
@@ -107,14 +102,7 @@ describe('POST /v1/checkouts', () => {
       });
       expect(cancelled.status).toBe(202);
       await expect
-        .poll(
-          async () =>
-            (
-              (await (await call(`/v1/checkouts/${shop.page.id}`, { shopper })).json()) as {
-                status: string;
-              }
-            ).status,
-        )
+        .poll(() => statusOf(shop.page.id, shopper), { timeout: 10_000 })
         .toBe('cancelled');
     }, payments);
   });
@@ -210,14 +198,7 @@ describe('POST /webhooks/sumup', () => {
       ).json()) as { orderId: number; hostedCheckoutUrl: string };
       await call(`/v1/checkouts/${shop.page.id}/cancel`, { method: 'POST', shopper });
       await expect
-        .poll(
-          async () =>
-            (
-              (await (await call(`/v1/checkouts/${shop.page.id}`, { shopper })).json()) as {
-                status: string;
-              }
-            ).status,
-        )
+        .poll(() => statusOf(shop.page.id, shopper), { timeout: 10_000 })
         .toBe('cancelled');
       // SumUp (or someone pretending) speaks of that order after its checkout ended.
       expect(
