@@ -5,7 +5,7 @@ import type { ClaimResult, ClosedOutcome, LineProblem } from '../../workflows/ch
 import { recordEvent } from '../events/record-event.ts';
 import { lockSeats, lockTickets, seatGroupKey, type SeatGroup } from './capacity.ts';
 
-/** The order's booking and ticket items, with what they claim. */
+/** The order's booking and ticket items, and the seat groups its tickets draw on. */
 export async function claimedItems(tx: Transaction, orderId: number) {
   const items = await tx
     .select({
@@ -13,16 +13,21 @@ export async function claimedItems(tx: Transaction, orderId: number) {
       title: orderItems.title,
       entryId: orderItems.calendarEntryId,
       ticketId: orderItems.ticketId,
+      ticketEntryId: tickets.entryId,
+      ticketTypeId: tickets.ticketTypeId,
     })
     .from(orderItems)
+    .leftJoin(tickets, eq(tickets.id, orderItems.ticketId))
     .where(eq(orderItems.orderId, orderId));
+  const ticketItems = items.filter((i) => i.kind === 'ticket');
   return {
     bookings: items
       .filter((i) => i.kind === 'booking')
       .map((i) => ({ id: i.entryId!, title: i.title })),
-    tickets: items
-      .filter((i) => i.kind === 'ticket')
-      .map((i) => ({ id: i.ticketId!, title: i.title })),
+    tickets: ticketItems.map((i) => ({ id: i.ticketId!, title: i.title })),
+    seatGroups: uniqueGroups(
+      ticketItems.map((i) => ({ entryId: i.ticketEntryId!, ticketTypeId: i.ticketTypeId })),
+    ),
   };
 }
 
@@ -33,17 +38,11 @@ export async function claimedItems(tx: Transaction, orderId: number) {
  */
 export function claimEntriesAndTickets(db: Database, orderId: number): Promise<ClaimResult> {
   return db.transaction(async (tx) => {
-    const { bookings, tickets: ticketItems } = await claimedItems(tx, orderId);
+    const { bookings, tickets: ticketItems, seatGroups } = await claimedItems(tx, orderId);
     const problems: LineProblem[] = [];
-
-    const ticketRows = await tx
-      .select({ id: tickets.id, entryId: tickets.entryId, ticketTypeId: tickets.ticketTypeId })
-      .from(tickets)
-      .where(inArray(tickets.id, ticketItems.length ? ticketItems.map((t) => t.id) : [-1]));
-    const groups = uniqueGroups(ticketRows);
     const bookingIds = bookings.map((b) => b.id);
     // Lock order: entries (bookings and untyped capacities together), types, then tickets.
-    const seatsLeft = await lockSeats(tx, groups, orderId, bookingIds);
+    const seatsLeft = await lockSeats(tx, seatGroups, orderId, bookingIds);
     const entryRows = bookingIds.length
       ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
       : [];

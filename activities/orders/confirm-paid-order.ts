@@ -9,7 +9,7 @@ import {
   tickets,
 } from '../../db/schema/index.ts';
 import type { LineProblem, PaidOutcome } from '../../workflows/checkout-types.ts';
-import { claimedItems, uniqueGroups } from '../calendar/claims.ts';
+import { claimedItems } from '../calendar/claims.ts';
 import { lockSeats, lockTickets, seatGroupKey } from '../calendar/capacity.ts';
 import { recordEvent } from '../events/record-event.ts';
 
@@ -32,13 +32,9 @@ export function confirmPaidOrder(
     if (!order) throw new Error(`order ${orderId} does not exist`);
     if (order.status === 'paid') return outcomeOf(tx, orderId);
 
-    const { bookings, tickets: ticketItems } = await claimedItems(tx, orderId);
+    const { bookings, tickets: ticketItems, seatGroups } = await claimedItems(tx, orderId);
     const bookingIds = bookings.map((b) => b.id);
-    const ticketRows = await tx
-      .select({ id: tickets.id, entryId: tickets.entryId, ticketTypeId: tickets.ticketTypeId })
-      .from(tickets)
-      .where(inArray(tickets.id, ticketItems.length ? ticketItems.map((t) => t.id) : [-1]));
-    const seatsLeft = await lockSeats(tx, uniqueGroups(ticketRows), orderId, bookingIds);
+    const seatsLeft = await lockSeats(tx, seatGroups, orderId, bookingIds);
     const entryRows = bookingIds.length
       ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
       : [];
