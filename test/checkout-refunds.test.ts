@@ -52,6 +52,19 @@ const eventTypes = async (orderId: number) =>
     .map((e) => e.type)
     .sort();
 
+/**
+ * Starts the checkout; then the organiser cuts the event to one seat while the shopper
+ * pays, and SumUp's webhook arrives. Answers the checkout's handle.
+ */
+async function payAfterTheEventShrinks(shop: { standing: { id: number } }, input: CheckoutInput) {
+  const view = await startCheckout(ctx, input);
+  await db().update(ticketTypes).set({ capacity: 1 }).where(eq(ticketTypes.id, shop.standing.id));
+  await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+  const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId);
+  await handle.signal(sumupWebhookSignal);
+  return handle;
+}
+
 describe('paid tickets that can no longer be honoured', () => {
   it('are cancelled, noticed and refunded through SumUp when the event shrinks before payment', async () => {
     const shop = await refundingShop(5);
@@ -65,15 +78,7 @@ describe('paid tickets that can no longer be honoured', () => {
     };
 
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(ctx, input);
-      // The organiser cuts the event to one seat while the shopper is paying.
-      await db()
-        .update(ticketTypes)
-        .set({ capacity: 1 })
-        .where(eq(ticketTypes.id, shop.standing.id));
-      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
-      const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId);
-      await handle.signal(sumupWebhookSignal);
+      const handle = await payAfterTheEventShrinks(shop, input);
       return handle.result();
     }, payments);
 
@@ -118,19 +123,13 @@ describe('paid tickets that can no longer be honoured', () => {
     });
 
     const result = await ctx.withWorker(async () => {
-      const view = await startCheckout(ctx, input);
-      await db()
-        .update(ticketTypes)
-        .set({ capacity: 1 })
-        .where(eq(ticketTypes.id, shop.standing.id));
-      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
-      const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId);
-      await handle.signal(sumupWebhookSignal);
+      const handle = await payAfterTheEventShrinks(shop, input);
 
       await expect
         .poll(async () => (await handle.query(checkoutStatusQuery)).state, { timeout: 15_000 })
         .toBe('refund_due');
-      const [refund] = await db().select().from(refunds).where(eq(refunds.orderId, view.orderId!));
+      const { orderId } = await handle.query(checkoutStatusQuery);
+      const [refund] = await db().select().from(refunds).where(eq(refunds.orderId, orderId!));
       expect([refund!.status, refund!.attempts, refund!.lastError]).toEqual([
         'due',
         3,
