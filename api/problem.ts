@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface FieldProblem {
   field: string;
@@ -17,6 +17,40 @@ export class ApiProblem extends Error {
   ) {
     super(message);
   }
+}
+
+/** The body of every error answer (RFC 9457, with `code` and `fields` added). */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.string().describe('Machine-readable; stable across releases.'),
+  fields: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .describe('The inputs at fault, as `body.x`, `path.x`, `query.x` or `header.x`.'),
+});
+
+const problemMeanings: Record<number, string> = {
+  400: 'Invalid input: the fields at fault are named.',
+  401: 'No or bad credential.',
+  403: 'Not allowed for this shopper (for example, not signed in).',
+  404: "Not found, or not this shopper's.",
+  409: 'In a state that does not allow this.',
+  413: 'Body too large.',
+  415: 'Not application/json.',
+  429: 'Rate limited: see Retry-After.',
+  500: 'Our fault; nothing was changed by the client.',
+};
+
+/** Problem answers for the OpenAPI document. */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: problemMeanings[status] ?? 'A problem.', schema: problemSchema },
+    ]),
+  );
 }
 
 export function sendProblem(res: Response, problem: ApiProblem): void {

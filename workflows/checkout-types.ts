@@ -17,6 +17,7 @@ export type LineProblemReason =
   | 'ticket_not_priced'
   | 'mixed_currencies'
   | 'booking_unavailable'
+  | 'time_taken'
   | 'ticket_unavailable'
   | 'sold_out';
 

@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Database, Transaction } from '../../db/client.ts';
 import { calendarEntries, orderItems, orders, tickets } from '../../db/schema/index.ts';
 import type { ClaimResult, ClosedOutcome, LineProblem } from '../../workflows/checkout-types.ts';
+import { clashingBookings } from '../../db/queries/booking-clashes.ts';
 import { recordEvent } from '../events/record-event.ts';
 import { lockSeats, lockTickets, seatGroupKey, type SeatGroup } from './capacity.ts';
 
@@ -41,7 +42,9 @@ export function claimEntriesAndTickets(db: Database, orderId: number): Promise<C
     const { bookings, tickets: ticketItems, seatGroups } = await claimedItems(tx, orderId);
     const problems: LineProblem[] = [];
     const bookingIds = bookings.map((b) => b.id);
-    // Lock order: entries (bookings and untyped capacities together), types, then tickets.
+    // Lock order: calendars, entries (bookings and untyped capacities together), types,
+    // then tickets.
+    const clashes = await clashingBookings(tx, bookingIds, orderId);
     const seatsLeft = await lockSeats(tx, seatGroups, orderId, bookingIds);
     const entryRows = bookingIds.length
       ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
@@ -60,6 +63,13 @@ export function claimEntriesAndTickets(db: Database, orderId: number): Promise<C
           id: booking.id,
           title: booking.title,
           reason: 'booking_unavailable',
+        });
+      } else if (clashes.has(booking.id)) {
+        problems.push({
+          kind: 'booking',
+          id: booking.id,
+          title: booking.title,
+          reason: 'time_taken',
         });
       }
     }

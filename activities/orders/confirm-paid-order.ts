@@ -9,6 +9,7 @@ import {
   tickets,
 } from '../../db/schema/index.ts';
 import type { LineProblem, PaidOutcome } from '../../workflows/checkout-types.ts';
+import { clashingBookings } from '../../db/queries/booking-clashes.ts';
 import { claimedItems } from '../calendar/claims.ts';
 import { lockSeats, lockTickets, seatGroupKey } from '../calendar/capacity.ts';
 import { recordEvent } from '../events/record-event.ts';
@@ -34,6 +35,7 @@ export function confirmPaidOrder(
 
     const { bookings, tickets: ticketItems, seatGroups } = await claimedItems(tx, orderId);
     const bookingIds = bookings.map((b) => b.id);
+    const clashes = await clashingBookings(tx, bookingIds, orderId);
     const seatsLeft = await lockSeats(tx, seatGroups, orderId, bookingIds);
     const entryRows = bookingIds.length
       ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
@@ -45,13 +47,22 @@ export function confirmPaidOrder(
 
     const unhonoured: LineProblem[] = [];
     const provisional: number[] = [];
+    const lostTime: number[] = [];
     for (const booking of bookings) {
       const entry = entryRows.find((e) => e.id === booking.id);
       // Ours still, or released to the cart by an expiry and not taken since.
       const ours = entry?.orderId === orderId && entry.state === 'ordered';
       const free = entry?.state === 'pending' && entry.orderId === null;
-      if (ours || free) provisional.push(booking.id);
-      else
+      if ((ours || free) && !clashes.has(booking.id)) provisional.push(booking.id);
+      else if (ours || free) {
+        lostTime.push(booking.id);
+        unhonoured.push({
+          kind: 'booking',
+          id: booking.id,
+          title: booking.title,
+          reason: 'time_taken',
+        });
+      } else
         unhonoured.push({
           kind: 'booking',
           id: booking.id,
@@ -83,6 +94,13 @@ export function confirmPaidOrder(
         .update(calendarEntries)
         .set({ state: 'provisional', orderId })
         .where(inArray(calendarEntries.id, provisional));
+    }
+    // Paid for, but the time went to someone else while the shopper paid: not theirs now.
+    if (lostTime.length) {
+      await tx
+        .update(calendarEntries)
+        .set({ state: 'cancelled', orderId })
+        .where(inArray(calendarEntries.id, lostTime));
     }
     if (confirmed.length) {
       await tx

@@ -1,5 +1,5 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import express, { type Request, type Response } from 'express';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { checkout } from '../../workflows/checkout.ts';
 import {
@@ -7,26 +7,67 @@ import {
   checkoutStatusQuery,
   checkoutWorkflowId,
   hostedCheckoutUpdate,
+  type CheckoutState,
   type CheckoutView,
 } from '../../workflows/checkout-messages.ts';
 import type { CheckoutScope } from '../../workflows/checkout-types.ts';
 import { shopperOf } from '../auth.ts';
-import { ApiProblem, parse } from '../problem.ts';
+import { endpoint, type Endpoint } from '../endpoint.ts';
+import { ApiProblem, problemResponses } from '../problem.ts';
 
 const startBody = z
-  .object({ pageId: z.number().int().positive().nullable().default(null) })
+  .object({
+    pageId: z
+      .number()
+      .int()
+      .positive()
+      .max(2147483647)
+      .nullable()
+      .default(null)
+      .describe('The page to check out; null or absent for the whole cart.'),
+  })
   .strict();
-const scopeParam = z.object({
-  scope: z.union([z.literal('global'), z.coerce.number().int().positive()]),
+const scopeParams = z.object({
+  scope: z
+    .union([z.literal('global'), z.coerce.number().int().positive().max(2147483647)])
+    .describe('`global`, or the page id of a page checkout.'),
 });
 
-const scopeOf = (req: Request): CheckoutScope => {
-  const { scope } = parse(scopeParam, req.params, 'path');
-  return { pageId: scope === 'global' ? null : scope };
-};
+const checkoutStates = [
+  'creating_order',
+  'claiming',
+  'creating_payment',
+  'awaiting_payment',
+  'closing',
+  'paid',
+  'refund_due',
+  'refunded',
+  'failed',
+  'expired',
+  'cancelled',
+  'unavailable',
+  'empty',
+  'not_paid',
+] as const satisfies readonly CheckoutState[];
+
+const lineProblem = z.object({
+  kind: z.enum(['product', 'booking', 'ticket']),
+  id: z.number().int(),
+  title: z.string(),
+  reason: z.string(),
+});
+const checkoutSchema = z.object({
+  orderId: z.number().int().nullable(),
+  status: z.enum(checkoutStates),
+  hostedCheckoutUrl: z.string().nullable().describe("SumUp's hosted payment page."),
+  totalMinor: z.number().int().nullable(),
+  currency: z.string().nullable(),
+  problems: z.array(lineProblem).optional(),
+  steps: z.record(z.string(), z.string()).describe('When each state was entered.'),
+});
 
 /** What the storefront sees of a checkout; the workflow id stays inside. */
-function answer(view: CheckoutView) {
+function answer(view: CheckoutView): z.infer<typeof checkoutSchema> {
   return {
     orderId: view.orderId ?? null,
     status: view.state,
@@ -38,52 +79,109 @@ function answer(view: CheckoutView) {
   };
 }
 
-export function checkoutRoutes(client: Client, taskQueue: string): express.Router {
-  const router = express.Router();
+const scopeOf = (scope: 'global' | number): CheckoutScope => ({
+  pageId: scope === 'global' ? null : scope,
+});
+const shopperCheckouts = { access: 'shopper', tag: 'checkout' } as const;
 
-  // Start a checkout, or attach to the shopper's running one for that scope, and answer as
-  // soon as the hosted URL exists.
-  router.post('/v1/checkouts', async (req: Request, res: Response) => {
-    const { pageId } = parse(startBody, req.body ?? {}, 'body');
-    const shopper = shopperOf(res);
-    const scope = { pageId };
-    const view = await client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
-        workflowId: checkoutWorkflowId(shopper, scope),
-        taskQueue,
-        args: [{ shopper, scope }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
-    if (view.state === 'empty')
-      throw new ApiProblem(409, 'cart_empty', 'There is nothing to check out.');
-    if (view.state === 'unavailable') {
-      throw new ApiProblem(409, 'lines_unavailable', 'Some lines cannot be bought.', [], {
-        problems: view.problems ?? [],
-      });
-    }
-    res.status(200).json(answer(view));
-  });
+export function checkoutEndpoints(client: Client, taskQueue: string): Endpoint[] {
+  const handleOf = (res: Response, scope: 'global' | number) =>
+    client.workflow.getHandle(checkoutWorkflowId(shopperOf(res), scopeOf(scope)));
 
-  router.get('/v1/checkouts/:scope', async (req: Request, res: Response) => {
-    const handle = client.workflow.getHandle(checkoutWorkflowId(shopperOf(res), scopeOf(req)));
-    res.json(answer(await queryOr404(() => handle.query(checkoutStatusQuery))));
-  });
-
-  router.post('/v1/checkouts/:scope/cancel', async (req: Request, res: Response) => {
-    const handle = client.workflow.getHandle(checkoutWorkflowId(shopperOf(res), scopeOf(req)));
-    const view = await queryOr404(() => handle.query(checkoutStatusQuery));
-    if (view.state === 'paid' || view.state === 'refund_due' || view.state === 'refunded') {
-      throw new ApiProblem(409, 'checkout_paid', 'A paid checkout cannot be cancelled.');
-    }
-    await handle.signal(cancelCheckoutSignal).catch((error: unknown) => {
-      // Ended between the query and the signal: nothing left to cancel.
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    });
-    res.status(202).json(answer(view));
-  });
-
-  return router;
+  return [
+    // Starts a checkout, or attaches to the shopper's running one for that scope, and
+    // answers as soon as the hosted URL exists.
+    endpoint(
+      {
+        ...shopperCheckouts,
+        method: 'post',
+        path: '/v1/checkouts',
+        summary: 'Start a checkout (or answer the running one) with its hosted payment URL',
+        body: startBody,
+        responses: {
+          200: { description: 'The checkout, awaiting payment.', schema: checkoutSchema },
+          ...problemResponses(400, 409),
+          502: {
+            description: 'SumUp refused the checkout; the cart is as it was.',
+            schema: problemResponses(400)[400]!.schema,
+          },
+        },
+      },
+      async ({ body }, _req, res) => {
+        const shopper = shopperOf(res);
+        const scope = { pageId: body.pageId };
+        const view = await client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+            workflowId: checkoutWorkflowId(shopper, scope),
+            taskQueue,
+            args: [{ shopper, scope }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
+        });
+        if (view.state === 'empty')
+          throw new ApiProblem(409, 'cart_empty', 'There is nothing to check out.');
+        if (view.state === 'unavailable') {
+          throw new ApiProblem(409, 'lines_unavailable', 'Some lines cannot be bought.', [], {
+            problems: view.problems ?? [],
+          });
+        }
+        if (view.state === 'failed' && !view.hostedCheckoutUrl) {
+          throw new ApiProblem(
+            502,
+            'payment_provider_refused',
+            'The payment provider refused the checkout; the cart is unchanged.',
+          );
+        }
+        res.status(200).json(answer(view));
+      },
+    ),
+    endpoint(
+      {
+        ...shopperCheckouts,
+        method: 'get',
+        path: '/v1/checkouts/:scope',
+        summary: "The shopper's checkout for a scope, as the workflow reports it",
+        params: scopeParams,
+        responses: {
+          200: { description: 'The checkout.', schema: checkoutSchema },
+          ...problemResponses(400, 404),
+        },
+      },
+      async ({ params }, _req, res) => {
+        res.json(
+          answer(await queryOr404(() => handleOf(res, params.scope).query(checkoutStatusQuery))),
+        );
+      },
+    ),
+    endpoint(
+      {
+        ...shopperCheckouts,
+        method: 'post',
+        path: '/v1/checkouts/:scope/cancel',
+        summary: 'Cancel a checkout that is not paid',
+        params: scopeParams,
+        responses: {
+          202: {
+            description: 'Cancelling; the claims go back to the cart.',
+            schema: checkoutSchema,
+          },
+          ...problemResponses(400, 404, 409),
+        },
+      },
+      async ({ params }, _req, res) => {
+        const handle = handleOf(res, params.scope);
+        const view = await queryOr404(() => handle.query(checkoutStatusQuery));
+        if (view.state === 'paid' || view.state === 'refund_due' || view.state === 'refunded') {
+          throw new ApiProblem(409, 'checkout_paid', 'A paid checkout cannot be cancelled.');
+        }
+        await handle.signal(cancelCheckoutSignal).catch((error: unknown) => {
+          // Ended between the query and the signal: nothing left to cancel.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        });
+        res.status(202).json(answer(view));
+      },
+    ),
+  ];
 }
 
 async function queryOr404(query: () => Promise<CheckoutView>): Promise<CheckoutView> {

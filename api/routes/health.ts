@@ -1,25 +1,59 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
-import express from 'express';
+import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
+import { endpoint, type Endpoint } from '../endpoint.ts';
+
+const readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({
+    postgres: z.enum(['ok', 'unreachable']),
+    temporal: z.enum(['ok', 'unreachable']),
+  }),
+});
 
 /** Liveness says the process answers; readiness that PostgreSQL and Temporal do too. */
-export function healthRoutes(db: Database, client: Client): express.Router {
-  const router = express.Router();
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res) => {
-    const [postgres, temporal] = await Promise.allSettled([
-      db.execute(sql`select 1`),
-      client.connection.workflowService.getSystemInfo({}),
-    ]);
-    const checks = {
-      postgres: postgres.status === 'fulfilled' ? 'ok' : 'unreachable',
-      temporal: temporal.status === 'fulfilled' ? 'ok' : 'unreachable',
-    };
-    const ready = Object.values(checks).every((c) => c === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
-  });
-  return router;
+export function healthEndpoints(db: Database, client: Client): Endpoint[] {
+  return [
+    endpoint(
+      {
+        method: 'get',
+        path: '/healthz',
+        summary: 'The process answers',
+        tag: 'operations',
+        access: 'public',
+        responses: {
+          200: { description: 'Alive.', schema: z.object({ status: z.literal('ok') }) },
+        },
+      },
+      (_in, _req, res) => {
+        res.json({ status: 'ok' });
+      },
+    ),
+    endpoint(
+      {
+        method: 'get',
+        path: '/readyz',
+        summary: 'PostgreSQL and Temporal are reachable',
+        tag: 'operations',
+        access: 'public',
+        responses: {
+          200: { description: 'Ready.', schema: readiness },
+          503: { description: 'Not ready: the checks say which.', schema: readiness },
+        },
+      },
+      async (_in, _req, res) => {
+        const [postgres, temporal] = await Promise.allSettled([
+          db.execute(sql`select 1`),
+          client.connection.workflowService.getSystemInfo({}),
+        ]);
+        const checks = {
+          postgres: postgres.status === 'fulfilled' ? ('ok' as const) : ('unreachable' as const),
+          temporal: temporal.status === 'fulfilled' ? ('ok' as const) : ('unreachable' as const),
+        };
+        const ready = checks.postgres === 'ok' && checks.temporal === 'ok';
+        res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+      },
+    ),
+  ];
 }

@@ -1,60 +1,50 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
-import express, { type Request, type Response } from 'express';
+import type { Client } from '@temporalio/client';
+import express from 'express';
+import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
-import { orders } from '../../db/schema/index.ts';
+import { orderBySumupCheckout } from '../../db/queries/orders.ts';
 import { sumupWebhookSignal } from '../../workflows/checkout-messages.ts';
-import {
-  reconcileLatePayment,
-  reconcileWorkflowId,
-} from '../../workflows/reconcile-late-payment.ts';
+import { endpoint, type Endpoint } from '../endpoint.ts';
+import { wakeCheckout } from '../wake-checkout.ts';
+
+// Whatever arrives parses: SumUp gets its empty 2xx for anything, and learns nothing.
+const notification = z
+  .looseObject({
+    event_type: z.string().optional(),
+    id: z.string().max(100).optional().describe("SumUp's checkout id."),
+  })
+  .catch({});
 
 /**
  * SumUp's webhook. The body is a hint, never evidence: it only says which checkout to look
- * at. The run that made the order is woken to read SumUp itself; if that run has ended, a
- * reconciliation starts (one per order at a time), so a late payment is never ignored.
- * Unknown checkouts and event types get the same empty 204.
+ * at, and the workflow reads SumUp itself. Unknown checkouts and event types get the same
+ * empty 204.
  */
-export function sumupWebhookRoutes(
+export function sumupWebhookEndpoints(
   db: Database,
   client: Client,
   taskQueue: string,
-): express.Router {
-  const router = express.Router();
-  router.post(
-    '/webhooks/sumup',
-    express.json({ limit: '4kb' }),
-    async (req: Request, res: Response) => {
-      const body = req.body as { event_type?: unknown; id?: unknown } | undefined;
-      if (
-        body?.event_type !== 'CHECKOUT_STATUS_CHANGED' ||
-        typeof body.id !== 'string' ||
-        body.id.length > 100
-      ) {
-        res.status(204).end();
-        return;
-      }
-      const [order] = await db
-        .select({ id: orders.id, workflowId: orders.workflowId, runId: orders.workflowRunId })
-        .from(orders)
-        .where(eq(orders.sumupCheckoutId, body.id));
-      if (order) {
-        try {
-          await client.workflow
-            .getHandle(order.workflowId, order.runId ?? undefined)
-            .signal(sumupWebhookSignal);
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-          await client.workflow.start(reconcileLatePayment, {
-            workflowId: reconcileWorkflowId(order.id),
-            taskQueue,
-            args: [{ orderId: order.id }],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-          });
+  limit: express.RequestHandler[],
+): Endpoint[] {
+  return [
+    endpoint(
+      {
+        method: 'post',
+        path: '/webhooks/sumup',
+        summary: "SumUp's checkout status notification",
+        tag: 'sumup',
+        access: 'public',
+        body: notification,
+        responses: { 204: { description: 'Noted, whatever it said.' } },
+      },
+      async ({ body }, _req, res) => {
+        if (body.event_type === 'CHECKOUT_STATUS_CHANGED' && body.id) {
+          const order = await orderBySumupCheckout(db, body.id);
+          if (order) await wakeCheckout(client, taskQueue, order, sumupWebhookSignal);
         }
-      }
-      res.status(204).end();
-    },
-  );
-  return router;
+        res.status(204).end();
+      },
+      [...limit, express.json({ limit: '4kb' })],
+    ),
+  ];
 }

@@ -1,6 +1,14 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client.ts';
-import { calendarEntries, cartLines, products, tickets, ticketTypes } from '../schema/index.ts';
+import {
+  calendarEntries,
+  calendarSlots,
+  cartLines,
+  products,
+  tickets,
+  ticketTypes,
+} from '../schema/index.ts';
+import { lockCalendars, timeTaken } from './booking-clashes.ts';
 import type { Shopper } from '../../workflows/checkout-types.ts';
 
 const ownedBy = (shopper: Shopper) =>
@@ -8,7 +16,13 @@ const ownedBy = (shopper: Shopper) =>
     ? eq(cartLines.userId, shopper.userId)
     : and(eq(cartLines.sessionId, shopper.sessionId), isNull(cartLines.userId));
 
-export type CartChange = 'ok' | 'unknown_product' | 'unknown_entry' | 'unknown_ticket_type';
+export type CartChange =
+  | 'ok'
+  | 'unknown_product'
+  | 'unknown_entry'
+  | 'unknown_ticket_type'
+  | 'unknown_slot'
+  | 'time_taken';
 
 /** Adds to the shopper's line for a product (making it if needed), in one statement. */
 export async function addProduct(
@@ -61,6 +75,64 @@ export async function setProductQuantity(
       ? await db.delete(cartLines).where(live).returning({ id: cartLines.id })
       : await db.update(cartLines).set({ quantity }).where(live).returning({ id: cartLines.id });
   return changed.length > 0;
+}
+
+/**
+ * Books a slot at `startsAt`: a pending calendar entry in the shopper's cart, priced from
+ * the slot. Refused when the time is already held on that calendar or already in this cart;
+ * the calendar's lock makes two bookings of the same hour wait for each other.
+ */
+export function addBooking(
+  db: Database,
+  shopper: Shopper,
+  slotId: number,
+  startsAt: Date,
+): Promise<{ change: CartChange; entryId?: number }> {
+  return db.transaction(async (tx) => {
+    const [slot] = await tx
+      .select()
+      .from(calendarSlots)
+      .where(and(eq(calendarSlots.id, slotId), eq(calendarSlots.active, true)));
+    if (!slot) return { change: 'unknown_slot' as const };
+    await lockCalendars(tx, [slot.calendarId]);
+    const endsAt = new Date(startsAt.getTime() + slot.durationMinutes * 60_000);
+    if (await timeTaken(tx, slot.calendarId, startsAt, endsAt, shopper)) {
+      return { change: 'time_taken' as const };
+    }
+    const [entry] = await tx
+      .insert(calendarEntries)
+      .values({
+        calendarId: slot.calendarId,
+        slotId: slot.id,
+        name: slot.name,
+        startsAt,
+        endsAt,
+        userId: shopper.userId ?? null,
+        sessionId: shopper.sessionId ?? null,
+        costMinor: slot.costMinor,
+        currency: slot.currency,
+      })
+      .returning({ id: calendarEntries.id });
+    return { change: 'ok' as const, entryId: entry!.id };
+  });
+}
+
+/** Takes a pending booking out of its owner's cart. Answers whether there was one. */
+export async function removeBooking(
+  db: Database,
+  shopper: Shopper,
+  entryId: number,
+): Promise<boolean> {
+  const owns =
+    shopper.userId !== undefined
+      ? eq(calendarEntries.userId, shopper.userId)
+      : and(eq(calendarEntries.sessionId, shopper.sessionId), isNull(calendarEntries.userId));
+  const removed = await db
+    .update(calendarEntries)
+    .set({ state: 'cancelled' })
+    .where(and(eq(calendarEntries.id, entryId), owns, eq(calendarEntries.state, 'pending')))
+    .returning({ id: calendarEntries.id });
+  return removed.length > 0;
 }
 
 /** Puts `quantity` pending tickets in a signed-in shopper's cart. They hold no seat yet. */

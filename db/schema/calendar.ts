@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   foreignKey,
   index,
@@ -67,7 +68,35 @@ export const calendars = pgTable(
 );
 
 /**
- * A slot on a calendar. Booked by a shopper, it sits in their cart as `pending`, is claimed
+ * Something a shopper may book on a calendar (a room, a pitch, a session): its price and
+ * length. Booking one puts a pending calendar entry in the cart, priced from here, never
+ * from the client.
+ */
+export const calendarSlots = pgTable(
+  'calendar_slots',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    calendarId: integer('calendar_id')
+      .notNull()
+      .references(() => calendars.id),
+    name: text('name').notNull(),
+    costMinor: minorUnits('cost_minor').notNull(),
+    currency: currency().notNull(),
+    durationMinutes: integer('duration_minutes').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('calendar_slots_calendar_name_key').on(t.calendarId, t.name),
+    nonNegative('calendar_slots_cost_non_negative', t.costMinor),
+    isoCurrency('calendar_slots_currency_iso', t.currency),
+    check('calendar_slots_duration_positive', sql`${t.durationMinutes} > 0`),
+  ],
+);
+
+/**
+ * A time on a calendar. Booked by a shopper (from a slot), it sits in their cart as `pending`, is claimed
  * by an order (`ordered`), paid (`provisional`) and then accepted or declined by the
  * organiser. A confirmed entry is an event that can sell tickets.
  */
@@ -78,6 +107,8 @@ export const calendarEntries = pgTable(
     calendarId: integer('calendar_id')
       .notNull()
       .references(() => calendars.id),
+    /** The slot a shopper booked this from; null for an organiser's own entry. */
+    slotId: integer('slot_id').references(() => calendarSlots.id),
     name: text('name').notNull(),
     startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
     endsAt: timestamp('ends_at', { withTimezone: true }),

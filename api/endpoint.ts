@@ -1,0 +1,81 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { parse } from './problem.ts';
+
+/**
+ * Who may call: `shopper` needs the storefront's service credential and a signed shopper
+ * token; `public` is open (SumUp, shoppers' browsers), so it is rate limited and trusts
+ * nothing it is told.
+ */
+export type Access = 'shopper' | 'public';
+
+export interface ResponseSpec {
+  description: string;
+  /** Body schemas by media type; JSON when only `schema` is given. */
+  schema?: z.ZodType;
+  html?: true;
+  text?: true;
+}
+
+export interface EndpointSpec<
+  P extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  B extends z.ZodType | undefined,
+> {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** An Express path pattern (`/v1/cart/products/:id`). */
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The answers a client can act on; the common problems (401, 415, 429, 500) are implied. */
+  responses: Record<number, ResponseSpec>;
+}
+
+type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface Endpoint {
+  spec: EndpointSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+  handler: RequestHandler;
+  /** Runs before the handler: a body parser with its own limit, a rate limiter. */
+  before: RequestHandler[];
+}
+
+/**
+ * One HTTP endpoint: the zod schemas that validate its input are the ones the OpenAPI
+ * document is generated from, so the contract cannot drift from what is enforced.
+ */
+export function endpoint<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(
+  spec: EndpointSpec<P, Q, B>,
+  handle: (
+    input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> },
+    req: Request,
+    res: Response,
+  ) => Promise<void> | void,
+  before: RequestHandler[] = [],
+): Endpoint {
+  const handler: RequestHandler = async (req, res) => {
+    const input = {
+      params: (spec.params ? parse(spec.params, req.params, 'path') : undefined) as Parsed<P>,
+      query: (spec.query ? parse(spec.query, req.query, 'query') : undefined) as Parsed<Q>,
+      body: (spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined) as Parsed<B>,
+    };
+    await handle(input, req, res);
+  };
+  return { spec, handler, before };
+}
+
+export function routerOf(endpoints: Endpoint[]): express.Router {
+  const router = express.Router();
+  for (const { spec, before, handler } of endpoints) {
+    router[spec.method](spec.path, ...before, handler);
+  }
+  return router;
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { Endpoint, ResponseSpec } from './endpoint.ts';
+import { problemResponses } from './problem.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  // The document declares its dialect once; each schema need not.
+  const generated: JsonSchema = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  delete generated.$schema;
+  return generated;
+};
+
+/** `/v1/orders/:token` as OpenAPI writes it: `/v1/orders/{token}`. */
+export const openApiPath = (expressPath: string) => expressPath.replace(/:(\w+)/g, '{$1}');
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
+  if (!schema) return [];
+  const object = jsonSchema(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (object.required ?? []).includes(name),
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+function responses(endpoint: Endpoint) {
+  const { spec } = endpoint;
+  const implied: Record<number, ResponseSpec> = {
+    ...(spec.access === 'shopper' ? problemResponses(401) : {}),
+    ...(spec.body && spec.access === 'shopper' ? problemResponses(413, 415) : {}),
+    ...(endpoint.before.length > 0 ? problemResponses(429) : {}),
+    ...problemResponses(500),
+  };
+  return Object.fromEntries(
+    Object.entries({ ...implied, ...spec.responses }).map(([status, answer]) => {
+      const content: Record<string, { schema: JsonSchema }> = {};
+      if (answer.schema) {
+        const type = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
+        content[type] = { schema: jsonSchema(answer.schema, 'output') };
+      }
+      if (answer.html) content['text/html'] = { schema: { type: 'string' } };
+      if (answer.text) content['text/plain'] = { schema: { type: 'string' } };
+      return [
+        status,
+        { description: answer.description, ...(Object.keys(content).length ? { content } : {}) },
+      ];
+    }),
+  );
+}
+
+/** The OpenAPI 3.1 document, generated from the endpoints' own zod schemas. */
+export function buildOpenApi(endpoints: Endpoint[], version: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const endpoint of endpoints) {
+    const { spec } = endpoint;
+    const path = (paths[openApiPath(spec.path)] ??= {});
+    path[spec.method] = {
+      summary: spec.summary,
+      tags: [spec.tag],
+      operationId: `${spec.method}${spec.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
+      security: spec.access === 'shopper' ? [{ serviceToken: [], shopperToken: [] }] : [],
+      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
+      ...(spec.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } },
+            },
+          }
+        : {}),
+      responses: responses(endpoint),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'rose-checkout',
+      version,
+      description:
+        'The checkout engine: carts, checkouts through SumUp, orders and fragments. Money is in ' +
+        'integer minor units. Errors are application/problem+json with a machine-readable `code`.',
+    },
+    components: {
+      securitySchemes: {
+        serviceToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The storefront's service credential.",
+        },
+        shopperToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-shopper-token',
+          description:
+            'v1.<base64url JSON {sub, exp}>.<base64url HMAC-SHA256>, signed by the storefront.',
+        },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,31 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/workflow';
+import type { OrderRow } from '../db/queries/orders.ts';
+import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
+
+/**
+ * Tells the run that made the order to look at SumUp now. If that run has ended and the
+ * order is not paid, the shopper may have paid after we gave up: a reconciliation starts
+ * (one per order at a time), so a late payment is never ignored.
+ */
+export async function wakeCheckout(
+  client: Client,
+  taskQueue: string,
+  order: OrderRow,
+  signal: SignalDefinition,
+): Promise<void> {
+  try {
+    await client.workflow
+      .getHandle(order.workflowId, order.workflowRunId ?? undefined)
+      .signal(signal);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    if (order.status === 'paid' || order.sumupCheckoutId === null) return;
+    await client.workflow.start(reconcileLatePayment, {
+      workflowId: reconcileWorkflowId(order.id),
+      taskQueue,
+      args: [{ orderId: order.id }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+}
