@@ -2,23 +2,56 @@ import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Database } from '../db/client.ts';
 import { requireShopper, type AuthSettings } from './auth.ts';
+import { routerOf, type Endpoint } from './endpoint.ts';
+import { createMetrics } from './metrics.ts';
+import { buildOpenApi } from './openapi.ts';
 import { ApiProblem, problemHandler } from './problem.ts';
-import { cartRoutes } from './routes/cart.ts';
-import { checkoutRoutes } from './routes/checkouts.ts';
-import { healthRoutes } from './routes/health.ts';
-import { sumupWebhookRoutes } from './routes/sumup-webhook.ts';
+import { DEFAULT_RATE_LIMITS, rateLimiter, type RateLimitSettings } from './rate-limit.ts';
+import { cartEndpoints } from './routes/cart.ts';
+import { checkoutEndpoints } from './routes/checkouts.ts';
+import { docsEndpoints } from './routes/docs.ts';
+import { fragmentEndpoints } from './routes/fragments.ts';
+import { healthEndpoints } from './routes/health.ts';
+import { orderEndpoints, type ReturnPageSettings } from './routes/orders.ts';
+import { sumupWebhookEndpoints } from './routes/sumup-webhook.ts';
 
 export interface ApiDependencies {
   db: Database;
   temporal: Client;
   taskQueue: string;
   auth: AuthSettings;
+  /** Per client IP; `DEFAULT_RATE_LIMITS` when absent. */
+  rateLimits?: RateLimitSettings;
+  /** When set, `GET /metrics` wants `Authorization: Bearer <token>`; open otherwise. */
+  metricsToken?: string;
+  returnPage?: ReturnPageSettings;
 }
+
+/** The contract's version; the package's own version moves with every release. */
+export const API_VERSION = '1.0.0';
 
 /** The HTTP API: validate, authorise, then read the database or start and signal workflows. */
 export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = createMetrics({ token: deps.metricsToken });
+  const limits: RateLimitSettings = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+  const webhookLimit = [rateLimiter(limits.webhook, { now: limits.now })];
+  const publicLimit = [rateLimiter(limits.public, { now: limits.now })];
+
+  const served: Endpoint[] = [
+    ...healthEndpoints(deps.db, deps.temporal),
+    ...sumupWebhookEndpoints(deps.db, deps.temporal, deps.taskQueue, webhookLimit),
+    ...cartEndpoints(deps.db, deps.auth.shopperTokenSecret),
+    ...checkoutEndpoints(deps.temporal, deps.taskQueue, metrics.checkoutStarted),
+    ...orderEndpoints(deps.db, deps.temporal, deps.taskQueue, publicLimit, deps.returnPage),
+    ...fragmentEndpoints(deps.db),
+    metrics.endpoint,
+  ];
+  const document = buildOpenApi(served, API_VERSION);
+  const endpoints = [...served, ...docsEndpoints(document)];
+
+  app.use(metrics.middleware);
   app.use((_req, res, next) => {
     res.set({
       'x-content-type-options': 'nosniff',
@@ -28,9 +61,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     });
     next();
   });
-  app.use(healthRoutes(deps.db, deps.temporal));
-  // SumUp authenticates nothing: the webhook is public and trusts nothing it is told.
-  app.use(sumupWebhookRoutes(deps.db, deps.temporal, deps.taskQueue));
+  app.use(routerOf(endpoints.filter((e) => e.spec.access === 'public')));
 
   const storefront = express.Router();
   storefront.use(requireShopper(deps.auth));
@@ -42,8 +73,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     next();
   });
   storefront.use(express.json({ limit: '16kb' }));
-  storefront.use(cartRoutes(deps.db, deps.auth.shopperTokenSecret));
-  storefront.use(checkoutRoutes(deps.temporal, deps.taskQueue));
+  storefront.use(routerOf(endpoints.filter((e) => e.spec.access === 'shopper')));
   app.use(storefront);
 
   app.use((_req, _res, next) => next(new ApiProblem(404, 'not_found', 'No such resource.')));

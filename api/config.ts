@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
+import { DEFAULT_RATE_LIMITS } from './rate-limit.ts';
 
 const schema = z.object({
   DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL' }),
@@ -20,6 +21,23 @@ const schema = z.object({
     ),
   /** HMAC secret shared with the storefront for shopper tokens. */
   SHOPPER_TOKEN_SECRET: z.string().min(32, 'SHOPPER_TOKEN_SECRET: at least 32 characters'),
+  /** When set, `GET /metrics` wants it as a bearer token; unset, it is open. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN: at least 16 characters').optional(),
+  /** Per client IP: sustained requests per second, and how many may come at once. */
+  WEBHOOK_RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .default(DEFAULT_RATE_LIMITS.webhook.perSecond),
+  WEBHOOK_RATE_LIMIT_BURST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_RATE_LIMITS.webhook.burst),
+  PUBLIC_RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .default(DEFAULT_RATE_LIMITS.public.perSecond),
+  PUBLIC_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.public.burst),
 });
 
 export type ApiConfig = z.infer<typeof schema>;

@@ -17,6 +17,17 @@ const app = createApp({
     serviceTokens: config.API_SERVICE_TOKENS,
     shopperTokenSecret: config.SHOPPER_TOKEN_SECRET,
   },
+  rateLimits: {
+    webhook: {
+      perSecond: config.WEBHOOK_RATE_LIMIT_PER_SECOND,
+      burst: config.WEBHOOK_RATE_LIMIT_BURST,
+    },
+    public: {
+      perSecond: config.PUBLIC_RATE_LIMIT_PER_SECOND,
+      burst: config.PUBLIC_RATE_LIMIT_BURST,
+    },
+  },
+  metricsToken: config.METRICS_TOKEN,
 });
 const server = app.listen(config.PORT, config.HOST, () => {
   console.log(

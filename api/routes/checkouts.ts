@@ -13,6 +13,7 @@ import {
 import type { CheckoutScope } from '../../workflows/checkout-types.ts';
 import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
+import type { CheckoutScopeLabel } from '../metrics.ts';
 import { ApiProblem, problemResponses } from '../problem.ts';
 
 const startBody = z
@@ -84,7 +85,11 @@ const scopeOf = (scope: 'global' | number): CheckoutScope => ({
 });
 const shopperCheckouts = { access: 'shopper', tag: 'checkout' } as const;
 
-export function checkoutEndpoints(client: Client, taskQueue: string): Endpoint[] {
+export function checkoutEndpoints(
+  client: Client,
+  taskQueue: string,
+  onStarted: (scope: CheckoutScopeLabel) => void = () => {},
+): Endpoint[] {
   const handleOf = (res: Response, scope: 'global' | number) =>
     client.workflow.getHandle(checkoutWorkflowId(shopperOf(res), scopeOf(scope)));
 
@@ -133,6 +138,7 @@ export function checkoutEndpoints(client: Client, taskQueue: string): Endpoint[]
           );
         }
         res.status(200).json(answer(view));
+        onStarted(body.pageId === null ? 'global' : 'page');
       },
     ),
     endpoint(

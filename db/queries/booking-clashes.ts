@@ -17,7 +17,7 @@ export async function lockCalendars(tx: Transaction, calendarIds: number[]): Pro
   const ids = [...new Set(calendarIds)].sort((a, b) => a - b);
   if (ids.length === 0) return;
   await tx.execute(
-    sql`SELECT id FROM calendars WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`,
+    sql`SELECT id FROM calendars WHERE id IN ${ids} ORDER BY id FOR UPDATE`,
   );
 }
 
@@ -33,7 +33,7 @@ export async function clashingBookings(
 ): Promise<Set<number>> {
   if (bookingIds.length === 0) return new Set();
   const calendars = await tx.execute<{ calendar_id: number }>(
-    sql`SELECT DISTINCT calendar_id FROM calendar_entries WHERE id = ANY(${bookingIds}::int[])`,
+    sql`SELECT DISTINCT calendar_id FROM calendar_entries WHERE id IN ${bookingIds}`,
   );
   await lockCalendars(
     tx,
@@ -43,7 +43,7 @@ export async function clashingBookings(
     SELECT DISTINCT mine.id FROM calendar_entries mine
     JOIN calendar_entries other
       ON other.calendar_id = mine.calendar_id AND other.id <> mine.id
-    WHERE mine.id = ANY(${bookingIds}::int[])
+    WHERE mine.id IN ${bookingIds}
       AND other.state IN ('ordered', 'provisional', 'confirmed')
       AND other.order_id IS DISTINCT FROM ${orderId}
       AND ${span('mine')} && ${span('other')}`);

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../api/app.ts';
+import express, { type Response as ExpressResponse } from 'express';
+import { createApp, type ApiDependencies } from '../../api/app.ts';
 import { signShopperToken } from '../../api/shopper-token.ts';
 import type { Shopper } from '../../workflows/checkout-types.ts';
 import type { TestContext } from './context.ts';
+import { ContractChecker } from './contract.ts';
 
 export interface TestApi {
   url: string;
@@ -18,8 +20,14 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** The real API app on a loopback port, on this test file's database and task queue. */
-export async function startApi(ctx: TestContext): Promise<TestApi> {
+/**
+ * The real API app on a loopback port, on this test file's database and task queue; rate
+ * limits and the metrics token as `options` say, else as in production.
+ */
+export async function startApi(
+  ctx: TestContext,
+  options: Pick<ApiDependencies, 'rateLimits' | 'metricsToken' | 'returnPage'> = {},
+): Promise<TestApi> {
   const serviceToken = `svc-${randomUUID()}`;
   const shopperSecret = `shopper-secret-${randomUUID()}`;
   const app = createApp({
@@ -27,11 +35,53 @@ export async function startApi(ctx: TestContext): Promise<TestApi> {
     temporal: ctx.temporal.client,
     taskQueue: ctx.taskQueue,
     auth: { serviceTokens: [serviceToken], shopperTokenSecret: shopperSecret },
+    ...options,
   });
+  // Every answer, whoever asked, is held to the published contract.
+  const contract: { checker?: ContractChecker } = {};
+  const broken: string[] = [];
+  const checked = express();
+  checked.use((req, res, next) => {
+    const chunks: Buffer[] = [];
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => ExpressResponse;
+    const keep = (chunk: unknown) => {
+      if (chunk !== undefined && typeof chunk !== 'function')
+        chunks.push(Buffer.from(chunk as string));
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => (
+      keep(chunk),
+      write(chunk, ...rest)
+    )) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => (
+      keep(chunk),
+      end(chunk, ...rest)
+    )) as typeof res.end;
+    res.on('finish', () => {
+      try {
+        contract.checker?.check(
+          req.method,
+          req.originalUrl,
+          res.statusCode,
+          String(res.get('content-type') ?? ''),
+          Buffer.concat(chunks).toString(),
+        );
+      } catch (error) {
+        broken.push((error as Error).message);
+      }
+    });
+    next();
+  });
+  checked.use(app);
   const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = checked.listen(0, '127.0.0.1', () => resolve(listening));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  contract.checker = new ContractChecker(
+    (await (await fetch(`${url}/openapi.json`)).json()) as ConstructorParameters<
+      typeof ContractChecker
+    >[0],
+  );
   return {
     url,
     sign: (shopper) => signShopperToken(shopperSecret, shopper),
@@ -50,6 +100,7 @@ export async function startApi(ctx: TestContext): Promise<TestApi> {
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      if (broken.length) throw new Error(`The API broke its contract:\n${broken.join('\n')}`);
     },
   };
 }

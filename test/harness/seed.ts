@@ -2,6 +2,7 @@ import type { Database } from '../../db/client.ts';
 import {
   calendarEntries,
   calendars,
+  calendarSlots,
   cartLines,
   pages,
   products,
@@ -27,6 +28,16 @@ export async function seedShop(db: Database, options: { seats: number; currency?
     .insert(calendars)
     .values({ pageId: page!.id, slug: unique('events'), title: 'Events' })
     .returning();
+  const [room] = await db
+    .insert(calendarSlots)
+    .values({
+      calendarId: calendar!.id,
+      name: 'Rehearsal room',
+      costMinor: 4000,
+      currency,
+      durationMinutes: 60,
+    })
+    .returning();
   const [gig] = await db
     .insert(calendarEntries)
     .values({
@@ -51,6 +62,8 @@ export async function seedShop(db: Database, options: { seats: number; currency?
   return {
     page: page!,
     mug: mug!,
+    calendar: calendar!,
+    room: room!,
     gig: gig!,
     standing: standing!,
     /** Puts a product line in a shopper's cart. */

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import express, { type Request } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routerOf } from '../api/endpoint.ts';
+import { createMetrics, escapeLabelValue } from '../api/metrics.ts';
+import { ApiProblem, problemHandler } from '../api/problem.ts';
+import { clientKey, TokenBuckets } from '../api/rate-limit.ts';
+import { orders } from '../db/schema/index.ts';
+import { reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
+import { startApi, type TestApi } from './harness/api.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+
+const METRICS_TOKEN = `metrics-${randomUUID()}`;
+// The webhook limiter's clock, in milliseconds; only the tests move it.
+let clock = 0;
+
+let ctx: TestContext;
+let api: TestApi;
+let guarded: TestApi;
+beforeAll(async () => {
+  ctx = await createTestContext('api-operations');
+  [api, guarded] = await Promise.all([
+    startApi(ctx, {
+      rateLimits: {
+        webhook: { perSecond: 0.5, burst: 3 },
+        public: { perSecond: 10, burst: 30 },
+        now: () => clock,
+      },
+    }),
+    startApi(ctx, { metricsToken: METRICS_TOKEN }),
+  ]);
+});
+afterAll(async () => {
+  await api?.close();
+  await guarded?.close();
+  await ctx?.close();
+});
+
+const scrape = async (app: TestApi, init: RequestInit = {}) => {
+  const res = await fetch(`${app.url}/metrics`, init);
+  return { res, text: await res.text() };
+};
+
+/** The sample's value, or undefined when the exposition has no such line. */
+const sample = (text: string, series: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+
+describe('GET /metrics', () => {
+  it('counts and times requests by route pattern, never by the URL', async () => {
+    const shopper = { sessionId: `s-${randomUUID()}` };
+    for (let i = 0; i < 2; i++) {
+      const missing = await api.call('/v1/cart/products/918273645', { method: 'DELETE', shopper });
+      expect(missing.status).toBe(404);
+    }
+    expect((await api.call('/nowhere/secret-id-4711', { shopper })).status).toBe(404);
+
+    const { res, text } = await scrape(api);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const labels = 'method="DELETE",route="/v1/cart/products/:id",status="404"';
+    expect(sample(text, `http_requests_total{${labels}}`)).toBe(2);
+    expect(sample(text, `http_request_duration_seconds_count{${labels}}`)).toBe(2);
+    expect(sample(text, `http_request_duration_seconds_sum{${labels}}`)).toBeGreaterThan(0);
+    expect(sample(text, `http_request_duration_seconds_bucket{${labels},le="+Inf"}`)).toBe(2);
+    const les = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10'];
+    const buckets = les.map((le) =>
+      sample(text, `http_request_duration_seconds_bucket{${labels},le="${le}"}`),
+    );
+    expect(buckets.every((n) => n !== undefined && n >= 0 && n <= 2)).toBe(true);
+    expect(buckets).toEqual([...(buckets as number[])].sort((a, b) => a - b));
+    expect(sample(text, 'http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(
+      1,
+    );
+    expect(text).not.toMatch(/\/v1\/cart\/products\/\d/);
+    expect(text).not.toContain('secret-id');
+
+    for (const family of [
+      '# TYPE http_requests_total counter',
+      '# TYPE http_request_duration_seconds histogram',
+      '# TYPE checkouts_started_total counter',
+    ]) {
+      expect(text).toContain(`\n${family}\n`);
+    }
+    expect(sample(text, 'checkouts_started_total{scope="global"}')).toBe(0);
+    expect(sample(text, 'checkouts_started_total{scope="page"}')).toBe(0);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('wants the bearer token when METRICS_TOKEN is set', async () => {
+    const refusals = [
+      await scrape(guarded),
+      await scrape(guarded, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } }),
+      await scrape(guarded, { headers: { authorization: METRICS_TOKEN } }),
+    ];
+    for (const { res, text } of refusals) {
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(JSON.parse(text)).toMatchObject({ status: 401, code: 'unauthenticated' });
+    }
+
+    const { res, text } = await scrape(guarded, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    expect(sample(text, 'http_requests_total{method="GET",route="/metrics",status="401"}')).toBe(3);
+  });
+
+  it("names a mounted router's route in full, even when it fails, and counts checkouts", async () => {
+    const metrics = createMetrics();
+    const things = express.Router();
+    things.get('/:id', () => {
+      throw new ApiProblem(404, 'not_found', 'No such thing.');
+    });
+    const app = express()
+      .use(metrics.middleware, routerOf([metrics.endpoint]))
+      .use('/v1/things', things);
+    app.use(problemHandler);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      expect((await fetch(`${url}/v1/things/77`)).status).toBe(404);
+      metrics.checkoutStarted('page');
+      metrics.checkoutStarted('page');
+      metrics.checkoutStarted('global');
+      const text = await (await fetch(`${url}/metrics`)).text();
+      expect(
+        sample(text, 'http_requests_total{method="GET",route="/v1/things/:id",status="404"}'),
+      ).toBe(1);
+      expect(sample(text, 'checkouts_started_total{scope="page"}')).toBe(2);
+      expect(sample(text, 'checkouts_started_total{scope="global"}')).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('escapes label values as the exposition format says', () => {
+    expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+  });
+});
+
+describe('rate limiting POST /webhooks/sumup', () => {
+  const webhook = (body: unknown) =>
+    fetch(`${api.url}/webhooks/sumup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const reconciliation = (orderId: number) =>
+    ctx.temporal.client.workflow.getHandle(reconcileWorkflowId(orderId));
+
+  it('answers 429 with Retry-After after the burst, changes nothing, and recovers', async () => {
+    // An order whose checkout run is gone: a webhook that gets through starts a reconciliation.
+    const sumupId = randomUUID();
+    const [order] = await ctx.database.db
+      .insert(orders)
+      .values({
+        idempotencyKey: `ops-${sumupId}`,
+        userId: `u-${sumupId}`,
+        currency: 'GBP',
+        totalMinor: 1000,
+        workflowId: `checkout:gone:${sumupId}`,
+        sumupCheckoutId: sumupId,
+      })
+      .returning({ id: orders.id });
+    const aboutTheOrder = { event_type: 'CHECKOUT_STATUS_CHANGED', id: sumupId };
+
+    for (let i = 0; i < 3; i++) expect((await webhook({ nonsense: i })).status).toBe(204);
+    const limited = await webhook(aboutTheOrder);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(await limited.json()).toMatchObject({ status: 429, code: 'rate_limited' });
+    await expect(reconciliation(order!.id).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+
+    // Refusals spent nothing: one token is back after exactly 1 / perSecond, not later.
+    clock += 1999;
+    const almost = await webhook(aboutTheOrder);
+    expect([almost.status, almost.headers.get('retry-after')]).toEqual([429, '1']);
+    clock += 1;
+    expect((await webhook(aboutTheOrder)).status).toBe(204);
+    const reconciling = reconciliation(order!.id);
+    expect((await reconciling.describe()).status.name).toBe('RUNNING');
+    await reconciling.terminate('test done: no worker will run it');
+    expect((await webhook({ nonsense: true })).status).toBe(429);
+
+    const { text } = await scrape(api);
+    const webhooks = (status: number) =>
+      sample(text, `http_requests_total{method="POST",route="/webhooks/sumup",status="${status}"}`);
+    expect([webhooks(204), webhooks(429)]).toEqual([4, 3]);
+  });
+});
+
+describe('token buckets', () => {
+  it('forget a client once its bucket would be full again', () => {
+    let now = 0;
+    // 5 tokens at 10 a second: empty to full in 500 ms.
+    const buckets = new TokenBuckets({ perSecond: 10, burst: 5 }, { now: () => now });
+    buckets.take('a');
+    buckets.take('b');
+    now = 499;
+    buckets.take('c');
+    expect(buckets.clients).toBe(3);
+    now = 500;
+    expect(buckets.take('c')).toEqual({ allowed: true });
+    expect(buckets.clients).toBe(1);
+  });
+
+  it('remember at most maxClients, the least recent making way', () => {
+    const buckets = new TokenBuckets({ perSecond: 1, burst: 2 }, { now: () => 0, maxClients: 3 });
+    buckets.take('x');
+    buckets.take('x');
+    expect(buckets.take('x')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    for (const client of ['y', 'z', 'w']) buckets.take(client);
+    expect(buckets.clients).toBe(3);
+    expect(buckets.take('x')).toEqual({ allowed: true });
+    expect(buckets.clients).toBe(3);
+  });
+
+  it('key a client by its address, and an IPv6 client by its /64', () => {
+    const key = (ip: string) => clientKey({ ip } as Request);
+    expect(key('203.0.113.9')).toBe('203.0.113.9');
+    expect(key('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(key('2001:db8:0a:b::1')).toBe('2001:db8:a:b::/64');
+    expect(key('2001:0db8:000a:000b:ffff:1:2:3')).toBe('2001:db8:a:b::/64');
+    expect(key('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(key('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+});
