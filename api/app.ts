@@ -48,8 +48,10 @@ export function createApp(deps: ApiDependencies): express.Express {
     ...fragmentEndpoints(deps.db),
     metrics.endpoint,
   ];
-  const document = buildOpenApi(served, API_VERSION);
-  const endpoints = [...served, ...docsEndpoints(document)];
+  // The docs describe themselves too, so they read the document once it exists.
+  const contract: { document?: ReturnType<typeof buildOpenApi> } = {};
+  const endpoints = [...served, ...docsEndpoints(() => contract.document!)];
+  contract.document = buildOpenApi(endpoints, API_VERSION);
 
   app.use(metrics.middleware);
   app.use((_req, res, next) => {

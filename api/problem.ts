@@ -19,8 +19,16 @@ export class ApiProblem extends Error {
   }
 }
 
+/** Why one cart line cannot be bought. */
+export const lineProblemSchema = z.object({
+  kind: z.enum(['product', 'booking', 'ticket']),
+  id: z.number().int(),
+  title: z.string(),
+  reason: z.string(),
+});
+
 /** The body of every error answer (RFC 9457, with `code` and `fields` added). */
-export const problemSchema = z.object({
+export const problemSchema = z.looseObject({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
@@ -29,6 +37,10 @@ export const problemSchema = z.object({
     .array(z.object({ field: z.string(), message: z.string() }))
     .optional()
     .describe('The inputs at fault, as `body.x`, `path.x`, `query.x` or `header.x`.'),
+  problems: z
+    .array(lineProblemSchema)
+    .optional()
+    .describe('For `lines_unavailable`: the cart lines that cannot be bought, and why.'),
 });
 
 const problemMeanings: Record<number, string> = {

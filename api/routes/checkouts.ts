@@ -14,7 +14,7 @@ import type { CheckoutScope } from '../../workflows/checkout-types.ts';
 import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
 import type { CheckoutScopeLabel } from '../metrics.ts';
-import { ApiProblem, problemResponses } from '../problem.ts';
+import { ApiProblem, lineProblemSchema, problemResponses } from '../problem.ts';
 
 const startBody = z
   .object({
@@ -51,19 +51,13 @@ const checkoutStates = [
   'not_paid',
 ] as const satisfies readonly CheckoutState[];
 
-const lineProblem = z.object({
-  kind: z.enum(['product', 'booking', 'ticket']),
-  id: z.number().int(),
-  title: z.string(),
-  reason: z.string(),
-});
 const checkoutSchema = z.object({
   orderId: z.number().int().nullable(),
   status: z.enum(checkoutStates),
   hostedCheckoutUrl: z.string().nullable().describe("SumUp's hosted payment page."),
   totalMinor: z.number().int().nullable(),
   currency: z.string().nullable(),
-  problems: z.array(lineProblem).optional(),
+  problems: z.array(lineProblemSchema).optional(),
   steps: z.record(z.string(), z.string()).describe('When each state was entered.'),
 });
 

@@ -63,26 +63,29 @@ function operationHtml(path: string, method: string, op: Operation): Html {
 }
 
 /** The contract as JSON, and as a page a person can read without any script. */
-export function docsEndpoints(document: Document): Endpoint[] {
-  const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ path, method, op: op as Operation })),
-  );
-  const page = html`<h1>${document.info.title} API <small>${document.info.version}</small></h1>
-    <p>
-      ${document.info.description} The machine-readable contract is
-      <a href="/openapi.json">/openapi.json</a>.
-    </p>
-    <nav>
-      <ul>
-        ${operations.map(
-          ({ path, method }) =>
-            html`<li>
-              <a href="#${method}-${path}"><code>${method.toUpperCase()} ${path}</code></a>
-            </li>`,
-        )}
-      </ul>
-    </nav>
-    ${operations.map(({ path, method, op }) => operationHtml(path, method, op))}`;
+export function docsEndpoints(documentOf: () => Document): Endpoint[] {
+  let page: Html | undefined;
+  const pageOf = (document: Document) => {
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method, op: op as Operation })),
+    );
+    return html`<h1>${document.info.title} API <small>${document.info.version}</small></h1>
+      <p>
+        ${document.info.description} The machine-readable contract is
+        <a href="/openapi.json">/openapi.json</a>.
+      </p>
+      <nav>
+        <ul>
+          ${operations.map(
+            ({ path, method }) =>
+              html`<li>
+                <a href="#${method}-${path}"><code>${method.toUpperCase()} ${path}</code></a>
+              </li>`,
+          )}
+        </ul>
+      </nav>
+      ${operations.map(({ path, method, op }) => operationHtml(path, method, op))}`;
+  };
   return [
     endpoint(
       {
@@ -94,7 +97,7 @@ export function docsEndpoints(document: Document): Endpoint[] {
         responses: { 200: { description: 'The document.' } },
       },
       (_in, _req, res) => {
-        res.json(document);
+        res.json(documentOf());
       },
     ),
     endpoint(
@@ -107,7 +110,7 @@ export function docsEndpoints(document: Document): Endpoint[] {
         responses: { 200: { description: 'The page.', html: true } },
       },
       (_in, _req, res) => {
-        sendPage(res, 'rose-checkout API', page);
+        sendPage(res, 'rose-checkout API', (page ??= pageOf(documentOf())));
       },
     ),
   ];

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type TestApi } from './harness/api.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+
+let ctx: TestContext;
+let api: TestApi;
+beforeAll(async () => {
+  ctx = await createTestContext('api-contract');
+  api = await startApi(ctx);
+});
+afterAll(async () => {
+  await api?.close();
+  await ctx?.close();
+});
+
+interface Operation {
+  security: unknown[];
+  parameters: { name: string; in: string; required: boolean }[];
+  requestBody?: { content: { 'application/json': { schema: Record<string, unknown> } } };
+  responses: Record<string, unknown>;
+}
+interface OpenApi {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const document = async () => (await (await fetch(`${api.url}/openapi.json`)).json()) as OpenApi;
+const operations = (doc: OpenApi) =>
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+  );
+
+describe('the OpenAPI document', () => {
+  it('documents every endpoint, with its credentials and the problems it can answer', async () => {
+    const doc = await document();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(operations(doc).map(({ method, path }) => `${method.toUpperCase()} ${path}`)).toEqual([
+      'GET /healthz',
+      'GET /readyz',
+      'POST /webhooks/sumup',
+      'GET /v1/cart',
+      'GET /v1/cart/summary',
+      'POST /v1/cart/products',
+      'PUT /v1/cart/products/{id}',
+      'DELETE /v1/cart/products/{id}',
+      'POST /v1/cart/bookings',
+      'DELETE /v1/cart/bookings/{id}',
+      'POST /v1/cart/tickets',
+      'DELETE /v1/cart/tickets/{id}',
+      'POST /v1/cart/adopt',
+      'POST /v1/checkouts',
+      'GET /v1/checkouts/{scope}',
+      'POST /v1/checkouts/{scope}/cancel',
+      'GET /v1/orders',
+      'GET /v1/orders/{token}',
+      'GET /orders/{token}',
+      'GET /checkout/return/{token}',
+      'GET /v1/fragments/cart-mini',
+      'GET /v1/fragments/account-nav-item',
+      'GET /metrics',
+      'GET /openapi.json',
+      'GET /docs',
+    ]);
+    for (const { path, op } of operations(doc)) {
+      expect(Object.keys(op.responses), path).toContain('500');
+      const storefront = path.startsWith('/v1/');
+      expect(op.security.length > 0, path).toBe(storefront);
+      if (storefront) expect(Object.keys(op.responses), path).toContain('401');
+      for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+        expect(op.parameters.find((p) => `{${p.name}}` === name)?.required, path).toBe(true);
+      }
+    }
+    for (const path of ['/webhooks/sumup', '/orders/{token}', '/checkout/return/{token}']) {
+      expect(Object.keys(Object.values(doc.paths[path]!)[0]!.responses)).toContain('429');
+    }
+  });
+
+  it('is generated from the schemas that validate: what it forbids, the server refuses', async () => {
+    const doc = await document();
+    const booking = doc.paths['/v1/cart/bookings']!.post!.requestBody!.content['application/json']
+      .schema as { required: string[]; additionalProperties: boolean; properties: object };
+    expect(booking.required.sort()).toEqual(['slotId', 'startsAt']);
+    expect(booking.additionalProperties).toBe(false);
+    expect(booking.properties).toHaveProperty('startsAt.format', 'date-time');
+
+    // Every storefront body the document closes to unknown fields is closed on the server.
+    const shopper = { userId: `u-${randomUUID()}` };
+    const closed = operations(doc).filter(
+      ({ path, op }) =>
+        path.startsWith('/v1/') &&
+        op.requestBody?.content['application/json'].schema.additionalProperties === false,
+    );
+    expect(closed.length).toBeGreaterThanOrEqual(6);
+    for (const { path, method } of closed) {
+      const res = await api.call(path.replace(/\{\w+\}/g, '1'), {
+        method: method.toUpperCase(),
+        body: JSON.stringify({ priceMinor: 1 }),
+        shopper,
+      });
+      const problem = (await res.json()) as { code: string; fields: { field: string }[] };
+      expect([res.status, problem.code], `${method} ${path}`).toEqual([400, 'invalid_input']);
+      expect(
+        problem.fields.map((f) => f.field),
+        `${method} ${path}`,
+      ).toContain('body');
+    }
+  });
+});
+
+describe('the docs page', () => {
+  it('lists every operation, under a CSP that allows its own style and nothing else', async () => {
+    const doc = await document();
+    const res = await fetch(`${api.url}/docs`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    const page = await res.text();
+    for (const { method, path } of operations(doc)) {
+      expect(page).toContain(`${method.toUpperCase()} ${path}`);
+    }
+    expect(page).toContain('href="/openapi.json"');
+  });
+});
