@@ -108,7 +108,7 @@ export function problemHandler(
 ): void {
   if (res.headersSent) return next(error);
   if (error instanceof ApiProblem) return sendProblem(res, error);
-  const status = (error as { status?: number; type?: string }).status;
+  const { status, type } = error as { status?: number; type?: string };
   if (status === 413)
     return sendProblem(res, new ApiProblem(413, 'body_too_large', 'The body is too large.'));
   if (status === 415) {
@@ -116,6 +116,9 @@ export function problemHandler(
       res,
       new ApiProblem(415, 'unsupported_media_type', 'Send application/json.'),
     );
+  }
+  if (status === 400 && type !== 'entity.parse.failed') {
+    return sendProblem(res, new ApiProblem(400, 'bad_request', 'The request is malformed.'));
   }
   if (status === 400) {
     return sendProblem(

@@ -108,6 +108,32 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('client mistakes', () => {
+  it('never make a 500: every operation answers garbage with a documented problem', async () => {
+    const doc = await document();
+    const shopper = { sessionId: randomUUID() };
+    const badPathValues = ['abc', '%E0%A4%A', '-1', '0', '1.5', '99999999999999999999', '%00', 'x'.repeat(300)];
+    const badBodies = ['[]', '"text"', 'null', '{"quantity":"many"}', '{"pageId":-1}', '{'];
+    for (const { path, method, op } of operations(doc)) {
+      const urls = path.includes('{')
+        ? badPathValues.map((v) => path.replace(/\{\w+\}/g, v))
+        : [`${path}?limit=-5&before=nope`];
+      const bodies = op.requestBody ? badBodies : [undefined];
+      for (const url of urls) {
+        for (const body of bodies) {
+          const res = await api.call(url, { method: method.toUpperCase(), body, shopper });
+          const what = `${method.toUpperCase()} ${url.slice(0, 60)} ${body ?? ''}`;
+          expect(res.status, what).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(res.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
+          }
+          await res.arrayBuffer();
+        }
+      }
+    }
+  });
+});
+
 describe('the docs page', () => {
   it('lists every operation, under a CSP that allows its own style and nothing else', async () => {
     const doc = await document();

@@ -111,7 +111,8 @@ describe('the checkout workflow', () => {
     const found = async () => {
       const rows: unknown[] = [];
       for await (const w of ctx.temporal.client.workflow.list({
-        query: `OrderId = "${result.orderId}"`,
+        // Order ids restart in every test file's database; task queues do not.
+        query: `OrderId = "${result.orderId}" AND TaskQueue = "${ctx.taskQueue}"`,
       })) {
         rows.push([w.workflowId, w.searchAttributes.CheckoutStatus]);
       }

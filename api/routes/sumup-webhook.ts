@@ -5,6 +5,7 @@ import type { Database } from '../../db/client.ts';
 import { orderBySumupCheckout } from '../../db/queries/orders.ts';
 import { sumupWebhookSignal } from '../../workflows/checkout-messages.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
+import { problemResponses } from '../problem.ts';
 import { wakeCheckout } from '../wake-checkout.ts';
 
 // Whatever arrives parses: SumUp gets its empty 2xx for anything, and learns nothing.
@@ -35,7 +36,10 @@ export function sumupWebhookEndpoints(
         tag: 'sumup',
         access: 'public',
         body: notification,
-        responses: { 204: { description: 'Noted, whatever it said.' } },
+        responses: {
+          204: { description: 'Noted, whatever it said.' },
+          ...problemResponses(400, 413),
+        },
       },
       async ({ body }, _req, res) => {
         if (body.event_type === 'CHECKOUT_STATUS_CHANGED' && body.id) {
