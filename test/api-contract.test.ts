@@ -112,7 +112,16 @@ describe('client mistakes', () => {
   it('never make a 500: every operation answers garbage with a documented problem', async () => {
     const doc = await document();
     const shopper = { sessionId: randomUUID() };
-    const badPathValues = ['abc', '%E0%A4%A', '-1', '0', '1.5', '99999999999999999999', '%00', 'x'.repeat(300)];
+    const badPathValues = [
+      'abc',
+      '%E0%A4%A',
+      '-1',
+      '0',
+      '1.5',
+      '99999999999999999999',
+      '%00',
+      'x'.repeat(300),
+    ];
     const badBodies = ['[]', '"text"', 'null', '{"quantity":"many"}', '{"pageId":-1}', '{'];
     for (const { path, method, op } of operations(doc)) {
       const urls = path.includes('{')

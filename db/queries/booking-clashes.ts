@@ -16,9 +16,7 @@ const span = (entry: string) =>
 export async function lockCalendars(tx: Transaction, calendarIds: number[]): Promise<void> {
   const ids = [...new Set(calendarIds)].sort((a, b) => a - b);
   if (ids.length === 0) return;
-  await tx.execute(
-    sql`SELECT id FROM calendars WHERE id IN ${ids} ORDER BY id FOR UPDATE`,
-  );
+  await tx.execute(sql`SELECT id FROM calendars WHERE id IN ${ids} ORDER BY id FOR UPDATE`);
 }
 
 /**
