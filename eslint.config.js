@@ -43,6 +43,7 @@ export default tseslint.config(
       'test-report/',
       '.data/',
       '.scratch/',
+      'reports/',
     ],
   },
   js.configs.recommended,

@@ -1,11 +1,14 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
+import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
+import { codecServer, type CodecServerSettings } from '../temporal/codec-server.ts';
 import { requireShopper, type AuthSettings } from './auth.ts';
 import { routerOf, type Endpoint } from './endpoint.ts';
 import { createMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { ApiProblem, problemHandler } from './problem.ts';
+import { requestLog } from './request-log.ts';
 import { DEFAULT_RATE_LIMITS, rateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import { cartEndpoints } from './routes/cart.ts';
 import { checkoutEndpoints } from './routes/checkouts.ts';
@@ -25,6 +28,12 @@ export interface ApiDependencies {
   /** When set, `GET /metrics` wants `Authorization: Bearer <token>`; open otherwise. */
   metricsToken?: string;
   returnPage?: ReturnPageSettings;
+  /** How many proxies stand in front: rate limits then key on the client, not the proxy. */
+  trustProxy?: number;
+  /** A JSON line per request; none when absent (tests). */
+  log?: Logger;
+  /** The payload codec server for the Temporal UI; mounted only when payloads are encrypted. */
+  codec?: CodecServerSettings | undefined;
 }
 
 /** The contract's version; the package's own version moves with every release. */
@@ -34,6 +43,7 @@ export const API_VERSION = '1.0.0';
 export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? 0);
   const metrics = createMetrics({ token: deps.metricsToken });
   const limits: RateLimitSettings = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   const webhookLimit = [rateLimiter(limits.webhook, { now: limits.now })];
@@ -54,6 +64,7 @@ export function createApp(deps: ApiDependencies): express.Express {
   contract.document = buildOpenApi(endpoints, API_VERSION);
 
   app.use(metrics.middleware);
+  if (deps.log) app.use(requestLog(deps.log));
   app.use((_req, res, next) => {
     res.set({
       'x-content-type-options': 'nosniff',
@@ -64,6 +75,9 @@ export function createApp(deps: ApiDependencies): express.Express {
     next();
   });
   app.use(routerOf(endpoints.filter((e) => e.spec.access === 'public')));
+
+  // Temporal's protocol, not ours: outside the endpoints and their OpenAPI document.
+  if (deps.codec) app.use(codecServer(deps.codec));
 
   const storefront = express.Router();
   storefront.use(requireShopper(deps.auth));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { codecKeysSetting } from '../temporal/codec-keys.ts';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.ts';
 
@@ -38,6 +39,32 @@ const schema = z.object({
     .positive()
     .default(DEFAULT_RATE_LIMITS.public.perSecond),
   PUBLIC_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.public.burst),
+  /** `keyId:base64key,…`, the active key first: payloads are encrypted. Secret: never logged. */
+  PAYLOAD_CODEC_KEYS: codecKeysSetting,
+  /** Origins of the Temporal UI allowed to call the codec server from ops' browsers. */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((origin) => origin.trim().replace(/\/$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(
+            (origin) => URL.canParse(origin) && new URL(origin).origin === origin,
+            'CODEC_CORS_ORIGINS: origins as scheme://host[:port], lower case, without a path',
+          ),
+      ),
+    ),
+  /** When set, the codec server wants it as `Authorization: Bearer <token>`. */
+  CODEC_AUTH_TOKEN: z.string().min(16, 'CODEC_AUTH_TOKEN: at least 16 characters').optional(),
+  /** Proxies in front of the API, so that `req.ip` (and its rate limits) is the client's. */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type ApiConfig = z.infer<typeof schema>;

@@ -1,17 +1,25 @@
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
+import { createLogger } from '../observability/logger.ts';
+import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
 import { createApp } from './app.ts';
 import { readApiConfig } from './config.ts';
 
 // The API process: migrate, connect, serve; on SIGTERM stop taking requests, then close.
 const config = readApiConfig();
+const log = createLogger('api');
 await applyMigrations(config.DATABASE_URL);
 const database = connectDatabase(config.DATABASE_URL, { applicationName: 'rose-checkout-api' });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const payloadCodec = checkoutPayloadCodec({ PAYLOAD_CODEC_KEYS: config.PAYLOAD_CODEC_KEYS });
 const app = createApp({
   db: database.db,
-  temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+  temporal: new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverterWith(payloadCodec),
+  }),
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   auth: {
     serviceTokens: config.API_SERVICE_TOKENS,
@@ -28,10 +36,23 @@ const app = createApp({
     },
   },
   metricsToken: config.METRICS_TOKEN,
+  trustProxy: config.TRUST_PROXY,
+  log,
+  codec: payloadCodec && {
+    codec: payloadCodec,
+    corsOrigins: config.CODEC_CORS_ORIGINS,
+    authToken: config.CODEC_AUTH_TOKEN,
+  },
 });
 const server = app.listen(config.PORT, config.HOST, () => {
-  console.log(
-    JSON.stringify({ msg: 'api listening', url: `http://${config.HOST}:${config.PORT}` }),
+  log.info(
+    {
+      url: `http://${config.HOST}:${config.PORT}`,
+      payloadEncryption: payloadCodec?.describe() ?? 'off',
+      // Open, anyone who reaches the API can have payloads they hold decrypted.
+      codecServer: payloadCodec ? (config.CODEC_AUTH_TOKEN ? 'token' : 'open') : 'off',
+    },
+    'api listening',
   );
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from '../worker/worker.ts';
+import { workflowInterceptorModules, workflowsPath } from '../worker/worker.ts';
 
 // `npm run build:workflows`: the workflow bundle production workers load through
 // WORKFLOW_BUNDLE_PATH, so that they start without bundling.
 const out = resolve(process.argv[2] ?? 'dist/workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath });
+const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules });
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, code);
 console.log(`workflow bundle written to ${out} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -18,6 +18,7 @@ let clock = 0;
 let ctx: TestContext;
 let api: TestApi;
 let guarded: TestApi;
+let proxied: TestApi;
 beforeAll(async () => {
   ctx = await createTestContext('api-operations');
   [api, guarded] = await Promise.all([
@@ -30,10 +31,15 @@ beforeAll(async () => {
     }),
     startApi(ctx, { metricsToken: METRICS_TOKEN }),
   ]);
+  proxied = await startApi(ctx, {
+    trustProxy: 1,
+    rateLimits: { webhook: { perSecond: 0.001, burst: 1 }, public: { perSecond: 10, burst: 30 } },
+  });
 });
 afterAll(async () => {
   await api?.close();
   await guarded?.close();
+  await proxied?.close();
   await ctx?.close();
 });
 
@@ -232,5 +238,19 @@ describe('token buckets', () => {
     expect(key('2001:0db8:000a:000b:ffff:1:2:3')).toBe('2001:db8:a:b::/64');
     expect(key('2001:db8::1')).toBe('2001:db8:0:0::/64');
     expect(key('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+});
+
+describe('behind a proxy (TRUST_PROXY=1)', () => {
+  it("limits each client by the address the proxy forwards, not the proxy's own", async () => {
+    const webhook = (client: string) =>
+      fetch(`${proxied.url}/webhooks/sumup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+        body: JSON.stringify({ event_type: 'CHECKOUT_STATUS_CHANGED', id: randomUUID() }),
+      }).then((r) => r.status);
+    expect(await webhook('203.0.113.7')).toBe(204);
+    expect(await webhook('203.0.113.7')).toBe(429);
+    expect(await webhook('198.51.100.23')).toBe(204);
   });
 });

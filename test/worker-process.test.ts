@@ -13,6 +13,7 @@ import {
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
+import { freePort } from './harness/free-port.ts';
 import { shopPayingEmulator } from './harness/checkout.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
@@ -31,7 +32,9 @@ afterAll(async () => {
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** `worker/main.ts` as production runs it: its own process, a prebuilt bundle, env config. */
-function startWorkerProcess(): Promise<{ child: ChildProcess; output: () => string }> {
+function startWorkerProcess(
+  metricsAddress = 'off',
+): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(`${root}node_modules/.bin/tsx`, ['worker/main.ts'], {
     cwd: root,
     env: {
@@ -43,6 +46,8 @@ function startWorkerProcess(): Promise<{ child: ChildProcess; output: () => stri
       SUMUP_API_URL: f.emulator.url,
       SUMUP_TIMEOUT_MS: '2000',
       PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+      WORKER_METRICS_ADDRESS: metricsAddress,
+      LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -86,6 +91,18 @@ describe('the worker process', () => {
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     });
+    // Logs are JSON lines; every line the checkout writes once its order exists names both.
+    const checkoutLines = () =>
+      first
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((l) => l.workflowId === workflowId && l.state !== 'creating_order');
+    await expect
+      .poll(() => checkoutLines().map((l) => [l.msg, l.state]))
+      .toContainEqual(['checkout state', 'awaiting_payment']);
+    expect(checkoutLines().every((l) => l.orderId === String(view.orderId))).toBe(true);
     const killed = exited(first.child);
     first.child.kill('SIGKILL');
     expect((await killed).signal).toBe('SIGKILL');
@@ -95,9 +112,15 @@ describe('the worker process', () => {
     const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(workflowId);
     await handle.signal(sumupWebhookSignal);
 
-    const second = await startWorkerProcess();
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const second = await startWorkerProcess(metricsAddress);
     const result = await handle.result();
     expect(result).toMatchObject({ state: 'paid', orderId: view.orderId });
+
+    // The SDK's own metrics, for Prometheus, beside the API's.
+    const metrics = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+    expect(metrics).toMatch(/^temporal_worker_start\{/m);
+    expect(metrics).toMatch(/^temporal_worker_task_slots_available\{.*task_queue="test-/m);
     const paidEvents = await ctx.database.db
       .select()
       .from(outboxEvents)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { codecKeysSetting } from '../temporal/codec-keys.ts';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 
 const schema = z.object({
@@ -17,8 +18,15 @@ const schema = z.object({
   /** The default merchant, paid by global checkouts. Secrets: never logged. */
   SUMUP_MERCHANT_CODE: z.string().min(1).optional(),
   SUMUP_API_KEY: z.string().min(1).optional(),
+  /** Where the Temporal SDK's metrics are served for Prometheus (`host:port`), or `off`. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|[^:]+:\d+)$/, 'WORKER_METRICS_ADDRESS: host:port, or off')
+    .default('127.0.0.1:9464'),
   /** Where SumUp and shoppers reach the API (webhook, return page). */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+  /** `keyId:base64key,…`, the active key first: payloads are encrypted. Secret: never logged. */
+  PAYLOAD_CODEC_KEYS: codecKeysSetting,
 });
 
 export type WorkerConfig = z.infer<typeof schema>;

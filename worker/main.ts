@@ -2,18 +2,27 @@ import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/client.ts';
 import { Secret } from '../db/secret.ts';
 import { applyMigrations } from '../db/migrate.ts';
+import { createLogger } from '../observability/logger.ts';
+import { installTemporalRuntime } from '../observability/temporal-runtime.ts';
+import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
 import { readWorkerConfig } from './config.ts';
 import { createCheckoutWorker } from './worker.ts';
 
 // The worker process. The Temporal runtime turns SIGINT and SIGTERM into a graceful
 // shutdown: running activities finish, then `run()` resolves and we close our pool.
 const config = readWorkerConfig();
+const log = createLogger('worker');
+installTemporalRuntime(
+  log,
+  config.WORKER_METRICS_ADDRESS === 'off' ? undefined : config.WORKER_METRICS_ADDRESS,
+);
 await applyMigrations(config.DATABASE_URL);
 const database = connectDatabase(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: 'rose-checkout-worker',
 });
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const payloadCodec = checkoutPayloadCodec({ PAYLOAD_CODEC_KEYS: config.PAYLOAD_CODEC_KEYS });
 try {
   const worker = await createCheckoutWorker({
     connection,
@@ -35,16 +44,19 @@ try {
     },
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    dataConverter: dataConverterWith(payloadCodec),
   });
-  console.log(
-    JSON.stringify({
-      msg: 'worker started',
+  log.info(
+    {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       namespace: config.TEMPORAL_NAMESPACE,
-    }),
+      metrics: config.WORKER_METRICS_ADDRESS,
+      payloadEncryption: payloadCodec?.describe() ?? 'off',
+    },
+    'worker started',
   );
   await worker.run();
-  console.log(JSON.stringify({ msg: 'worker stopped' }));
+  log.info('worker stopped');
 } finally {
   await connection.close();
   await database.close();

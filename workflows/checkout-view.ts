@@ -1,4 +1,4 @@
-import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { checkoutStatusQuery, type CheckoutState, type CheckoutView } from './checkout-messages.ts';
 import { CheckoutStatus } from './search-attributes.ts';
 
@@ -19,6 +19,7 @@ export function trackCheckout(initial: CheckoutState, fields: Partial<CheckoutVi
     view.state = state;
     view.steps[state] = new Date().toISOString();
     upsertSearchAttributes([{ key: CheckoutStatus, value: state }]);
+    log.info('checkout state', { state });
   };
   return { view, enter };
 }

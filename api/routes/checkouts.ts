@@ -117,6 +117,7 @@ export function checkoutEndpoints(
             workflowIdConflictPolicy: 'USE_EXISTING',
           }),
         });
+        Object.assign(res.locals, { orderId: view.orderId, workflowId: view.workflowId });
         if (view.state === 'empty')
           throw new ApiProblem(409, 'cart_empty', 'There is nothing to check out.');
         if (view.state === 'unavailable') {
@@ -171,6 +172,7 @@ export function checkoutEndpoints(
       async ({ params }, _req, res) => {
         const handle = handleOf(res, params.scope);
         const view = await queryOr404(() => handle.query(checkoutStatusQuery));
+        Object.assign(res.locals, { orderId: view.orderId, workflowId: view.workflowId });
         if (view.state === 'paid' || view.state === 'refund_due' || view.state === 'refunded') {
           throw new ApiProblem(409, 'checkout_paid', 'A paid checkout cannot be cancelled.');
         }

@@ -151,6 +151,7 @@ export function orderEndpoints(
       async ({ params }, _req, res) => {
         let order = await orderByToken(db, params.token);
         if (!order) throw notFound();
+        Object.assign(res.locals, { orderId: order.id, workflowId: order.workflowId });
         if (order.status === 'pending') {
           await wakeCheckout(client, taskQueue, order, shopperReturnedSignal);
           const deadline = Date.now() + returnPage.waitMs;

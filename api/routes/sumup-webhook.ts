@@ -44,7 +44,10 @@ export function sumupWebhookEndpoints(
       async ({ body }, _req, res) => {
         if (body.event_type === 'CHECKOUT_STATUS_CHANGED' && body.id) {
           const order = await orderBySumupCheckout(db, body.id);
-          if (order) await wakeCheckout(client, taskQueue, order, sumupWebhookSignal);
+          if (order) {
+            Object.assign(res.locals, { orderId: order.id, workflowId: order.workflowId });
+            await wakeCheckout(client, taskQueue, order, sumupWebhookSignal);
+          }
         }
         res.status(204).end();
       },

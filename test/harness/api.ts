@@ -26,7 +26,10 @@ export interface TestApi {
  */
 export async function startApi(
   ctx: TestContext,
-  options: Pick<ApiDependencies, 'rateLimits' | 'metricsToken' | 'returnPage'> = {},
+  options: Pick<
+    ApiDependencies,
+    'rateLimits' | 'metricsToken' | 'returnPage' | 'codec' | 'trustProxy'
+  > = {},
 ): Promise<TestApi> {
   const serviceToken = `svc-${randomUUID()}`;
   const shopperSecret = `shopper-secret-${randomUUID()}`;

@@ -16,6 +16,7 @@ import {
   temporalTestServerExecutable,
   type ServerExecutable,
 } from '../../scripts/temporal-executables.ts';
+import { workflowInterceptorModules } from '../../worker/worker.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
 import { freePort } from './free-port.ts';
 import { databaseUrl, quoteIdent } from './database-url.ts';
@@ -124,6 +125,7 @@ function startTemporal(
 async function bundleTestWorkflows(runDir: string): Promise<string> {
   const bundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    workflowInterceptorModules,
     logger: new DefaultLogger('WARN'),
   });
   const path = join(runDir, 'workflow-bundle.js');

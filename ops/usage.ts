@@ -1,0 +1,41 @@
+import { checkoutStates } from './checkout-states.ts';
+
+/** The command line was wrong: the CLI prints why and the usage, and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const usage = `Usage: npm run ops -- <command> [options]
+
+Commands, each printing one JSON line per result:
+  status          --order <id> | --workflow <id>  the checkout's status (its checkoutStatus query)
+  cancel          --order <id> | --workflow <id>  cancel a checkout still waiting for payment
+  recheck         --order <id> | --workflow <id>  make the checkout read SumUp now
+  refund-handled  --order <id> | --workflow <id>  the refund owed was handled outside rose-checkout
+  list            --status <state> and/or --order <id> [--limit <n>]
+                  the workflows that match: open ones first, then the latest closed
+
+Options:
+  --order <id>         the order, found by its OrderId search attribute: status reads the
+                       newest workflow that carries it; an action signals the open one
+                       (the checkout, or a late payment's reconcile:order:<id>)
+  --workflow <id>      a workflow id instead, e.g. checkout:page:3:user:42
+  --status <state>     ${wrap(checkoutStates.join(', '), 70, ' '.repeat(23))}
+  --task-queue <name>  only workflows on this task queue
+  --limit <n>          list at most this many (default 100)
+  -h, --help           this text
+
+Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default default).
+Exit codes: 0 done; 1 not done (no such order, workflow closed, Temporal unreachable),
+with a JSON line {"error", "message", …} on stderr; 2 a command line it does not understand.
+`;
+
+function wrap(text: string, width: number, indent: string): string {
+  const lines = [''];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (lines[last]!.length + word.length > width) lines.push(word);
+    else lines[last] = lines[last] === '' ? word : `${lines[last]} ${word}`;
+  }
+  return lines.join(`\n${indent}`);
+}

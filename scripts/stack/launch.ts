@@ -1,0 +1,186 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectDatabase } from '../../db/client.ts';
+import { applyMigrations } from '../../db/migrate.ts';
+import { openDatabase, type OpenedDatabase } from '../../db/open.ts';
+import { searchAttributes } from '../../workflows/search-attributes.ts';
+import { temporalCliExecutable } from '../temporal-executables.ts';
+import { seedDemoShop, type DemoShop } from './demo-data.ts';
+import { answers, portOpen, startProcess, waitUntil, type StackProcess } from './processes.ts';
+import { stackSecrets, type StackSecrets } from './secrets.ts';
+
+export interface StackPorts {
+  api: number;
+  temporal: number;
+  temporalUi: number;
+  emulator: number;
+  postgres: number;
+  workerMetrics: number;
+}
+
+export interface Stack {
+  urls: { api: string; temporalUi: string; emulator: string; workerMetrics: string };
+  temporalAddress: string;
+  databaseUrl: string;
+  secrets: StackSecrets;
+  shop: DemoShop;
+  shopCreated: boolean;
+  processes: Record<'temporal' | 'sumupEmulator' | 'worker' | 'api', StackProcess>;
+  stop(): Promise<void>;
+}
+
+export const EMULATOR_MERCHANT = { apiKey: 'sup_sk_emulator_default', merchantCode: 'MEMULATOR' };
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+/**
+ * The whole stack on this machine: embedded PostgreSQL (migrated, demo shop seeded), the
+ * Temporal dev server with its UI, the SumUp emulator, the worker and the API, each its own
+ * process logging to `<dataDir>/logs`. `npm start` and the benchmarks both run it.
+ */
+export async function launchStack(options: {
+  dataDir: string;
+  ports: StackPorts;
+  /** Extra variables for the worker and the API (tuning, log level). */
+  env?: NodeJS.ProcessEnv;
+  step?: (text: string) => void;
+  /** Called when a process dies that was not being stopped. */
+  onUnexpectedExit?: (name: string, output: string) => void;
+}): Promise<Stack> {
+  const { dataDir, ports } = options;
+  const step = options.step ?? (() => {});
+  const started: StackProcess[] = [];
+  let database: OpenedDatabase | undefined;
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    for (const child of [...started].reverse()) await child.stop();
+    await database?.stop();
+  };
+  const launch = (name: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv) => {
+    const child = startProcess(name, command, args, {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...extraEnv },
+      logFile: join(dataDir, 'logs', `${name}.log`),
+    });
+    started.push(child);
+    child.child.once('exit', () => {
+      if (!stopping) options.onUnexpectedExit?.(name, child.output());
+    });
+    return child;
+  };
+  const urls = {
+    api: `http://127.0.0.1:${ports.api}`,
+    temporalUi: `http://127.0.0.1:${ports.temporalUi}`,
+    emulator: `http://127.0.0.1:${ports.emulator}`,
+    workerMetrics: `http://127.0.0.1:${ports.workerMetrics}/metrics`,
+  };
+
+  try {
+    await mkdir(join(dataDir, 'logs'), { recursive: true });
+    // Run as root, PostgreSQL runs as the postgres user, who must reach its folder.
+    await chmod(dataDir, 0o755);
+
+    step('Temporal CLI (the first start builds it with Go: a few minutes, progress below)');
+    const cli = temporalCliExecutable();
+    if (!cli) throw new Error('no Temporal CLI: see scripts/temporal-cli.sh');
+
+    step(`PostgreSQL (embedded, in ${join(dataDir, 'postgres')})`);
+    database = await openDatabase({
+      ...process.env,
+      DATABASE_URL: '',
+      ROSE_DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(ports.postgres),
+    });
+    await applyMigrations(database.url);
+    const secrets = await stackSecrets(dataDir);
+    const connection = connectDatabase(database.url, { applicationName: 'rose-checkout-start' });
+    const { shop, created } = await seedDemoShop(connection.db, EMULATOR_MERCHANT);
+    await connection.close();
+    step(created ? 'demo shop seeded' : 'demo shop found (data kept from the last start)');
+
+    step('Temporal dev server with its UI');
+    const temporal = launch(
+      'temporal',
+      cli.path,
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(ports.temporal),
+        '--ui-port',
+        String(ports.temporalUi),
+        '--db-filename',
+        join(dataDir, 'temporal.sqlite'),
+        '--log-level',
+        'warn',
+        '--ui-codec-endpoint',
+        `${urls.api}/codec`,
+        ...searchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+      ],
+      {},
+    );
+    await waitUntil(temporal, 'frontend', () => portOpen(ports.temporal));
+    await waitUntil(temporal, 'UI', () => answers(urls.temporalUi));
+
+    step('SumUp emulator');
+    const sumupEmulator = launch('sumup-emulator', tsx, ['sumup-emulator/main.ts'], {
+      SUMUP_EMULATOR_PORT: String(ports.emulator),
+      SUMUP_EMULATOR_ACCOUNTS: `${EMULATOR_MERCHANT.apiKey}:${EMULATOR_MERCHANT.merchantCode}`,
+    });
+    await waitUntil(sumupEmulator, 'listening', () =>
+      sumupEmulator.output().includes('sumup emulator listening'),
+    );
+
+    const temporalAddress = `127.0.0.1:${ports.temporal}`;
+    const shared = {
+      TEMPORAL_ADDRESS: temporalAddress,
+      DATABASE_URL: database.url,
+      PAYLOAD_CODEC_KEYS: secrets.payloadCodecKeys,
+      ...options.env,
+    };
+    step('worker (bundles the workflows first)');
+    const worker = launch('worker', tsx, ['worker/main.ts'], {
+      SUMUP_API_URL: urls.emulator,
+      SUMUP_MERCHANT_CODE: EMULATOR_MERCHANT.merchantCode,
+      SUMUP_API_KEY: EMULATOR_MERCHANT.apiKey,
+      PUBLIC_BASE_URL: urls.api,
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
+      ...shared,
+    });
+    await waitUntil(
+      worker,
+      'start',
+      () => worker.output().includes('"msg":"worker started"'),
+      120_000,
+    );
+
+    step('API');
+    const api = launch('api', tsx, ['api/main.ts'], {
+      PORT: String(ports.api),
+      HOST: '127.0.0.1',
+      API_SERVICE_TOKENS: secrets.serviceToken,
+      SHOPPER_TOKEN_SECRET: secrets.shopperTokenSecret,
+      CODEC_CORS_ORIGINS: `${urls.temporalUi},http://localhost:${ports.temporalUi}`,
+      ...shared,
+    });
+    await waitUntil(api, 'readiness', () => answers(`${urls.api}/readyz`));
+
+    return {
+      urls,
+      temporalAddress,
+      databaseUrl: database.url,
+      secrets,
+      shop,
+      shopCreated: created,
+      processes: { temporal, sumupEmulator, worker, api },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

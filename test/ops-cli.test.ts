@@ -1,0 +1,336 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { WorkflowHandle } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
+import { createOrderFromCart } from '../activities/orders/create-order.ts';
+import {
+  createPaymentActivities,
+  type PaymentSettings,
+} from '../activities/payments/checkout-payments.ts';
+import { ticketTypes } from '../db/schema/index.ts';
+import type { checkout } from '../workflows/checkout.ts';
+import {
+  checkoutStatusQuery,
+  sumupWebhookSignal,
+  type CheckoutInput,
+} from '../workflows/checkout-messages.ts';
+import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
+import { createTestContext, type TestContext } from './harness/context.ts';
+import {
+  emulatorPayments,
+  shopPayingEmulator,
+  startCheckout,
+  sumupIdOf,
+} from './harness/checkout.ts';
+import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+
+let ctx: TestContext;
+let f: SumupFixture;
+let payments: PaymentSettings;
+beforeAll(async () => {
+  [ctx, f] = await Promise.all([createTestContext('ops-cli'), startSumupFixture()]);
+  payments = emulatorPayments(f);
+});
+afterAll(async () => {
+  await ctx?.close();
+  await f?.close();
+});
+
+const db = () => ctx.database.db;
+const root = fileURLToPath(new URL('..', import.meta.url));
+// Long enough that within a test only a signal can make the checkout look at SumUp.
+const POLL_MS = 10 * 60_000;
+const FAST_REFUND_RETRY = { maximumAttempts: 3, initialIntervalMs: 100 };
+const REFUNDS_ROUTE = 'POST /v1.0/merchants/:merchantCode/payments/:transactionId/refunds';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run ops -- …` as ops run it: a process of its own, talking to Temporal only. */
+function ops(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'ops/main.ts', ...args],
+      {
+        cwd: root,
+        env: { ...process.env, TEMPORAL_ADDRESS: ctx.temporal.address },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number')
+          return reject(new Error(`ops ${args.join(' ')} did not finish`, { cause: error }));
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Other test files number their orders from 1 too, on the same Temporal server. */
+const onOurQueue = () => ['--task-queue', ctx.taskQueue];
+
+/** The JSON lines a run printed. */
+const lines = (output: string): unknown[] =>
+  output
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as unknown);
+
+const succeeded = (run: CliRun) => {
+  expect(run, run.stderr).toMatchObject({ code: 0, stderr: '' });
+  return lines(run.stdout);
+};
+
+/** Visibility is eventually consistent: wait until ops can find the order. */
+async function untilFindable(orderId: number) {
+  const query = `OrderId = "${orderId}" AND TaskQueue = "${ctx.taskQueue}"`;
+  await expect
+    .poll(async () => (await ctx.temporal.client.workflow.count(query)).count, { timeout: 10_000 })
+    .toBeGreaterThan(0);
+}
+
+/** A shop paying the emulator's merchant, and a shopper with two of its tickets in the cart. */
+async function shopperWithTickets(options: { autoRefund?: boolean } = {}) {
+  const shop = await shopPayingEmulator(db(), { seats: 5, ...options });
+  const shopper = { userId: `u-${randomUUID()}` };
+  await shop.addTickets(shopper.userId, 2);
+  const input: CheckoutInput = {
+    shopper,
+    scope: { pageId: shop.page.id },
+    pollInitialMs: POLL_MS,
+    refundRetry: FAST_REFUND_RETRY,
+  };
+  return { shop, input };
+}
+
+async function startedCheckout(input: CheckoutInput) {
+  const view = await startCheckout(ctx, input);
+  const handle: WorkflowHandle<typeof checkout> = ctx.temporal.client.workflow.getHandle(
+    view.workflowId,
+  );
+  await untilFindable(view.orderId!);
+  return { view, handle, orderId: String(view.orderId) };
+}
+
+describe('npm run ops', () => {
+  it('shows a checkout awaiting payment, and re-checks it so that a payment nobody announced is found at once', async () => {
+    const { input } = await shopperWithTickets();
+    await f.control('/webhooks/behaviour', { drop: true }, 'PUT');
+    try {
+      const result = await ctx.withWorker(async () => {
+        const { view, handle, orderId } = await startedCheckout(input);
+
+        const [status] = succeeded(await ops('status', '--order', orderId, ...onOurQueue()));
+        expect(status).toMatchObject({
+          workflowId: view.workflowId,
+          orderId: view.orderId,
+          state: 'awaiting_payment',
+          hostedCheckoutUrl: view.hostedCheckoutUrl,
+        });
+
+        // No refund is due: marking one handled now would wave through a refund owed later.
+        const early = await ops('refund-handled', '--order', orderId, ...onOurQueue());
+        expect(early.code).toBe(1);
+        expect(lines(early.stderr)).toEqual([
+          expect.objectContaining({ error: 'wrong_state', checkoutStatus: 'awaiting_payment' }),
+        ]);
+
+        // Paid, but SumUp's webhook is lost: the workflow would only see it at its next
+        // poll, ten minutes away.
+        await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+        expect((await handle.query(checkoutStatusQuery)).state).toBe('awaiting_payment');
+
+        expect(succeeded(await ops('recheck', '--order', orderId, ...onOurQueue()))).toEqual([
+          {
+            signalled: 'recheckNow',
+            workflowId: view.workflowId,
+            runId: expect.any(String),
+            workflowType: 'checkout',
+            orderId,
+            checkoutStatus: 'awaiting_payment',
+          },
+        ]);
+        return handle.result();
+      }, payments);
+      expect(result.state).toBe('paid');
+    } finally {
+      await f.control('/webhooks/behaviour', {}, 'PUT');
+    }
+  });
+
+  it('cancels a checkout, by order or by workflow id, and refuses once it has closed', async () => {
+    const { input } = await shopperWithTickets();
+    await ctx.withWorker(async () => {
+      const { view, handle, orderId } = await startedCheckout(input);
+
+      expect(succeeded(await ops('cancel', '--order', orderId, ...onOurQueue()))).toEqual([
+        expect.objectContaining({ signalled: 'cancelCheckout', workflowId: view.workflowId }),
+      ]);
+      expect((await handle.result()).state).toBe('cancelled');
+
+      for (const target of [
+        ['--workflow', view.workflowId],
+        ['--order', orderId],
+      ]) {
+        const again = await ops('cancel', ...target, ...onOurQueue());
+        expect(again.code).toBe(1);
+        expect(lines(again.stderr)).toEqual([
+          expect.objectContaining({ error: 'workflow_closed', workflowId: view.workflowId }),
+        ]);
+      }
+    }, payments);
+  });
+
+  it('lists the checkouts owing a refund, and ends one when ops mark its refund handled', async () => {
+    const { shop, input } = await shopperWithTickets({ autoRefund: true });
+    await f.control('/faults', { kind: 'server-error', route: REFUNDS_ROUTE });
+    try {
+      const result = await ctx.withWorker(async () => {
+        const { view, handle, orderId } = await startedCheckout(input);
+        // The organiser cuts the event to one seat while the shopper pays: one ticket is
+        // owed back, and SumUp keeps refusing the refund.
+        await db()
+          .update(ticketTypes)
+          .set({ capacity: 1 })
+          .where(eq(ticketTypes.id, shop.standing.id));
+        await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+        await handle.signal(sumupWebhookSignal);
+
+        await expect
+          .poll(
+            async () => succeeded(await ops('list', '--status', 'refund_due', ...onOurQueue())),
+            { timeout: 20_000 },
+          )
+          .toEqual([
+            expect.objectContaining({
+              workflowId: view.workflowId,
+              workflowType: 'checkout',
+              executionStatus: 'RUNNING',
+              orderId,
+              checkoutStatus: 'refund_due',
+              taskQueue: ctx.taskQueue,
+            }),
+          ]);
+        expect(succeeded(await ops('refund-handled', '--order', orderId, ...onOurQueue()))).toEqual(
+          [expect.objectContaining({ signalled: 'refundHandled', orderId })],
+        );
+        return handle.result();
+      }, payments);
+      expect(result.state).toBe('refunded');
+    } finally {
+      await f.control('/faults', undefined, 'DELETE');
+    }
+  });
+
+  it('marks the refund of a late payment handled on its reconciliation, which takes no cancel', async () => {
+    const { orderId } = await latePaymentForASeatGoneElsewhere();
+    await f.control('/faults', { kind: 'server-error', route: REFUNDS_ROUTE });
+    try {
+      const result = await ctx.withWorker(async () => {
+        const handle = await ctx.temporal.client.workflow.start(reconcileLatePayment, {
+          workflowId: reconcileWorkflowId(orderId),
+          taskQueue: ctx.taskQueue,
+          args: [{ orderId, refundRetry: FAST_REFUND_RETRY }],
+        });
+        await expect
+          .poll(async () => (await handle.query(checkoutStatusQuery)).state, { timeout: 15_000 })
+          .toBe('refund_due');
+        await untilFindable(orderId);
+
+        const cancel = await ops('cancel', '--order', String(orderId), ...onOurQueue());
+        expect(cancel.code).toBe(1);
+        expect(lines(cancel.stderr)).toEqual([
+          expect.objectContaining({ error: 'signal_not_accepted', workflowId: handle.workflowId }),
+        ]);
+        expect(
+          succeeded(await ops('refund-handled', '--order', String(orderId), ...onOurQueue())),
+        ).toEqual([
+          expect.objectContaining({
+            signalled: 'refundHandled',
+            workflowId: `reconcile:order:${orderId}`,
+            workflowType: 'reconcileLatePayment',
+          }),
+        ]);
+        return handle.result();
+      }, payments);
+      expect(result.state).toBe('refunded');
+    } finally {
+      await f.control('/faults', undefined, 'DELETE');
+    }
+  });
+
+  it('fails with exit 1 for an order no workflow carries', async () => {
+    for (const command of ['status', 'recheck', 'refund-handled']) {
+      const run = await ops(command, '--order', '999999', ...onOurQueue());
+      expect(run.code).toBe(1);
+      expect(lines(run.stderr)).toEqual([
+        expect.objectContaining({ error: 'order_not_found', orderId: '999999' }),
+      ]);
+    }
+  });
+
+  it('prints its usage: on --help, and with exit 2 for a command line it does not understand', async () => {
+    const help = await ops('--help');
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('npm run ops --') });
+
+    const wrong = [
+      [],
+      ['refund'],
+      ['cancel'],
+      ['recheck', '--order', 'abc'],
+      ['status', '--order', '7', '--workflow', 'checkout:global:user:1'],
+      ['list', '--status', 'refund-due'],
+      ['list'],
+      ['cancel', '--order', '7', '--force'],
+    ];
+    const runs = await Promise.all(wrong.map((args) => ops(...args)));
+    for (const [i, run] of runs.entries()) {
+      expect({ args: wrong[i], code: run.code, stdout: run.stdout }).toEqual({
+        args: wrong[i],
+        code: 2,
+        stdout: '',
+      });
+      expect(run.stderr).toContain('Usage: npm run ops --');
+    }
+  });
+});
+
+/**
+ * An order our side closed as expired while its SumUp checkout stayed open, then paid by
+ * the shopper after its one seat went to someone else: its reconciliation owes a refund.
+ */
+async function latePaymentForASeatGoneElsewhere() {
+  const shop = await shopPayingEmulator(db(), { seats: 1, autoRefund: true });
+  const order = async (userId: string, workflowId: string) => {
+    await shop.addTickets(userId, 1);
+    const created = await createOrderFromCart(db(), {
+      idempotencyKey: randomUUID(),
+      workflowId,
+      workflowRunId: 'test-run',
+      shopper: { userId },
+      scope: { pageId: shop.page.id },
+    });
+    if (created.kind !== 'created') throw new Error('no order');
+    return created.order.orderId;
+  };
+
+  const orderId = await order(`u-${randomUUID()}`, 'checkout-that-expired');
+  await claimEntriesAndTickets(db(), orderId);
+  const { hostedCheckoutUrl } = await createPaymentActivities(db(), payments).createSumupCheckout({
+    orderId,
+    expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
+    description: `Order ${orderId}`,
+  });
+  await releaseClaims(db(), orderId, 'expired');
+  expect(await claimEntriesAndTickets(db(), await order(`u-${randomUUID()}`, 'other'))).toEqual({
+    claimed: true,
+  });
+  await f.control(`/checkouts/${sumupIdOf(hostedCheckoutUrl)}/pay`);
+  return { orderId };
+}
