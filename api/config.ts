@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readEnv } from '../config/read-env.ts';
 import { codecKeysSetting } from '../temporal/codec-keys.ts';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.ts';
@@ -69,12 +70,5 @@ const schema = z.object({
 
 export type ApiConfig = z.infer<typeof schema>;
 
-export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    // Names the variables at fault, never their values (some are secrets).
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`API configuration is invalid:\n  ${problems.join('\n  ')}`);
-  }
-  return parsed.data;
-}
+export const readApiConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig =>
+  readEnv(schema, env, 'API');

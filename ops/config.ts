@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readEnv } from '../config/read-env.ts';
 
 const schema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -7,11 +8,5 @@ const schema = z.object({
 
 export type OpsConfig = z.infer<typeof schema>;
 
-export function readOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`ops configuration is invalid:\n  ${problems.join('\n  ')}`);
-  }
-  return parsed.data;
-}
+export const readOpsConfig = (env: NodeJS.ProcessEnv = process.env): OpsConfig =>
+  readEnv(schema, env, 'ops');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readEnv } from '../config/read-env.ts';
 import { codecKeysSetting } from '../temporal/codec-keys.ts';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 
@@ -31,11 +32,5 @@ const schema = z.object({
 
 export type WorkerConfig = z.infer<typeof schema>;
 
-export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`worker configuration is invalid:\n  ${problems.join('\n  ')}`);
-  }
-  return parsed.data;
-}
+export const readWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerConfig =>
+  readEnv(schema, env, 'worker');

@@ -2,22 +2,25 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RefundRetry } from './activity-proxies.ts';
 import type { CheckoutScope, LineProblem, PaidOutcome, Shopper } from './checkout-types.ts';
 
-export type CheckoutState =
-  | 'creating_order'
-  | 'claiming'
-  | 'creating_payment'
-  | 'awaiting_payment'
-  | 'closing'
-  | 'paid'
-  | 'refund_due'
-  | 'refunded'
-  | 'failed'
-  | 'expired'
-  | 'cancelled'
-  | 'unavailable'
-  | 'empty'
+/** Every state a checkout passes through, in order; ops and the API list them from here. */
+export const checkoutStates = [
+  'creating_order',
+  'claiming',
+  'creating_payment',
+  'awaiting_payment',
+  'closing',
+  'paid',
+  'refund_due',
+  'refunded',
+  'failed',
+  'expired',
+  'cancelled',
+  'unavailable',
+  'empty',
   /** A late webhook whose checkout SumUp does not report paid. */
-  | 'not_paid';
+  'not_paid',
+] as const;
+export type CheckoutState = (typeof checkoutStates)[number];
 
 export const finalStates: readonly CheckoutState[] = [
   'paid',

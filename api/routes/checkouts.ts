@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { checkout } from '../../workflows/checkout.ts';
 import {
   cancelCheckoutSignal,
+  checkoutStates,
   checkoutStatusQuery,
   checkoutWorkflowId,
   hostedCheckoutUpdate,
-  type CheckoutState,
   type CheckoutView,
 } from '../../workflows/checkout-messages.ts';
 import type { CheckoutScope } from '../../workflows/checkout-types.ts';
@@ -33,23 +33,6 @@ const scopeParams = z.object({
     .union([z.literal('global'), z.coerce.number().int().positive().max(2147483647)])
     .describe('`global`, or the page id of a page checkout.'),
 });
-
-const checkoutStates = [
-  'creating_order',
-  'claiming',
-  'creating_payment',
-  'awaiting_payment',
-  'closing',
-  'paid',
-  'refund_due',
-  'refunded',
-  'failed',
-  'expired',
-  'cancelled',
-  'unavailable',
-  'empty',
-  'not_paid',
-] as const satisfies readonly CheckoutState[];
 
 const checkoutSchema = z.object({
   orderId: z.number().int().nullable(),
