@@ -1,10 +1,13 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { connectDatabase } from '../../db/client.ts';
 import { applyMigrations } from '../../db/migrate.ts';
 import { openDatabase, type OpenedDatabase } from '../../db/open.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
+import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
 import { temporalCliExecutable } from '../temporal-executables.ts';
 import { seedDemoShop, type DemoShop } from './demo-data.ts';
 import { answers, portOpen, startProcess, waitUntil, type StackProcess } from './processes.ts';
@@ -151,12 +154,25 @@ export async function launchStack(options: {
       WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
       ...shared,
     });
-    await waitUntil(
-      worker,
-      'start',
-      () => worker.output().includes('"msg":"worker started"'),
-      120_000,
-    );
+    // Ready when it polls its task queue: whatever its log level, Temporal can tell.
+    const temporalConnection = await Connection.connect({ address: temporalAddress });
+    try {
+      await waitUntil(
+        worker,
+        'polling',
+        async () => {
+          const queue = await temporalConnection.workflowService.describeTaskQueue({
+            namespace: 'default',
+            taskQueue: { name: process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE },
+            taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+          });
+          return (queue.pollers?.length ?? 0) > 0;
+        },
+        120_000,
+      );
+    } finally {
+      await temporalConnection.close();
+    }
 
     step('API');
     const api = launch('api', tsx, ['api/main.ts'], {

@@ -1,0 +1,21 @@
+import type { Database } from '../db/client.ts';
+import type { Stack } from '../scripts/stack/launch.ts';
+import type { storefront } from './storefront.ts';
+
+/** What every scenario gets: the running stack, our database, and the storefront's client. */
+export interface BenchContext {
+  stack: Stack;
+  db: Database;
+  api: ReturnType<typeof storefront>;
+  log: (text: string) => void;
+}
+
+export type Figures = Record<string, number | string | boolean>;
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  figures: Figures;
+  /** Each target, as said in the issue, and whether it was reached. */
+  targets: { name: string; reached: boolean }[];
+}

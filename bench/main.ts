@@ -1,0 +1,113 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectDatabase } from '../db/client.ts';
+import { launchStack, type Stack } from '../scripts/stack/launch.ts';
+import { freePort } from '../test/harness/free-port.ts';
+import type { BenchContext, ScenarioResult } from './context.ts';
+import { contention } from './scenarios/contention.ts';
+import { openCheckouts } from './scenarios/open-checkouts.ts';
+import { throughput } from './scenarios/throughput.ts';
+import { timeToHostedUrl } from './scenarios/time-to-hosted-url.ts';
+import { webhookToConfirmed } from './scenarios/webhook-to-confirmed.ts';
+import { storefront } from './storefront.ts';
+
+// `npm run bench [-- P1,P3 …]`: the real stack on this machine (PostgreSQL, the Temporal dev
+// server, the SumUp emulator, the worker and the API, each its own process), the scenarios
+// of the benchmark issue against it, a table, and the figures as JSON in reports/bench/.
+const only = new Set((process.argv[2] ?? 'P1,P2,P3,P4,P5').split(','));
+const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const log = (text: string) => console.error(`  ${text}`);
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const dataDir = await mkdtemp(join(tmpdir(), 'rose-checkout-bench-'));
+let stack: Stack | undefined;
+const results: ScenarioResult[] = [];
+try {
+  stack = await launchStack({
+    dataDir,
+    ports: {
+      api: await freePort(),
+      temporal: await freePort(),
+      temporalUi: await freePort(),
+      emulator: await freePort(),
+      postgres: await freePort(),
+      workerMetrics: await freePort(),
+    },
+    // Production settings, but logs at warn: a line per state per checkout is not the load.
+    env: { LOG_LEVEL: 'warn' },
+    step: log,
+    onUnexpectedExit: (name, output) => {
+      console.error(`${name} died:\n${output.slice(-3000)}`);
+      process.exit(1);
+    },
+  });
+  const database = connectDatabase(stack.databaseUrl, { max: 20, applicationName: 'bench' });
+  const ctx: BenchContext = { stack, db: database.db, api: storefront(stack), log };
+  try {
+    if (only.has('P1') || only.has('P2')) {
+      const p1 = await timeToHostedUrl(ctx, {
+        shoppers: size('BENCH_P1_SHOPPERS', 50),
+        rounds: size('BENCH_P1_ROUNDS', 4),
+      });
+      const { paidLater, ...figures } = p1;
+      if (only.has('P1')) results.push(figures);
+      if (only.has('P2')) {
+        results.push(await webhookToConfirmed(ctx, paidLater, { concurrentPayments: 5 }));
+      }
+    }
+    if (only.has('P3')) {
+      results.push(
+        await throughput(ctx, {
+          checkouts: size('BENCH_P3_CHECKOUTS', 600),
+          concurrency: size('BENCH_P3_CONCURRENCY', 50),
+        }),
+      );
+    }
+    if (only.has('P5')) {
+      results.push(
+        await contention(ctx, {
+          shoppers: size('BENCH_P5_SHOPPERS', 1000),
+          seats: size('BENCH_P5_SEATS', 100),
+          concurrency: size('BENCH_P5_CONCURRENCY', 1000),
+        }),
+      );
+    }
+    if (only.has('P4')) {
+      results.push(
+        await openCheckouts(ctx, {
+          checkouts: size('BENCH_P4_CHECKOUTS', 10_000),
+          concurrency: size('BENCH_P4_CONCURRENCY', 100),
+          probes: size('BENCH_P4_PROBES', 400),
+        }),
+      );
+    }
+  } finally {
+    await database.close();
+  }
+} finally {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+const report = {
+  at: new Date().toISOString(),
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  results,
+};
+await mkdir('reports/bench', { recursive: true });
+const json = JSON.stringify(report, null, 2);
+await writeFile('reports/bench/latest.json', json);
+await writeFile(`reports/bench/${report.at.replace(/[:.]/g, '-')}.json`, json);
+
+for (const result of results) {
+  console.log(`\n${result.id}  ${result.title}`);
+  for (const [name, value] of Object.entries(result.figures)) {
+    console.log(`    ${name.padEnd(26)} ${value}`);
+  }
+  for (const target of result.targets) {
+    console.log(`    ${target.reached ? 'reached ' : 'MISSED  '} ${target.name}`);
+  }
+}
+console.log('\nfigures written to reports/bench/latest.json');
