@@ -37,6 +37,9 @@ try {
     },
     // Production settings, but logs at warn: a line per state per checkout is not the load.
     env: { LOG_LEVEL: 'warn' },
+    // The dev server's SQLite writes one at a time, each synced to disk: on a slow disk that
+    // alone serialises every checkout. BENCH_TEMPORAL_DB=/dev/shm/x.sqlite takes it out.
+    ...(process.env.BENCH_TEMPORAL_DB ? { temporalDbFile: process.env.BENCH_TEMPORAL_DB } : {}),
     step: log,
     onUnexpectedExit: (name, output) => {
       console.error(`${name} died:\n${output.slice(-3000)}`);

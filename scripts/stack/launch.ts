@@ -48,6 +48,8 @@ export async function launchStack(options: {
   /** Extra variables for the worker and the API (tuning, log level). */
   env?: NodeJS.ProcessEnv;
   step?: (text: string) => void;
+  /** Where the Temporal dev server keeps its SQLite file; `<dataDir>/temporal.sqlite` by default. */
+  temporalDbFile?: string;
   /** Called when a process dies that was not being stopped. */
   onUnexpectedExit?: (name: string, output: string) => void;
 }): Promise<Stack> {
@@ -117,7 +119,7 @@ export async function launchStack(options: {
         '--ui-port',
         String(ports.temporalUi),
         '--db-filename',
-        join(dataDir, 'temporal.sqlite'),
+        options.temporalDbFile ?? join(dataDir, 'temporal.sqlite'),
         '--log-level',
         'warn',
         '--ui-codec-endpoint',
