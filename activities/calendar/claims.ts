@@ -33,26 +33,35 @@ export async function claimedItems(tx: Transaction, orderId: number) {
 }
 
 /**
+ * Locks everything the order's bookings and tickets draw on, in the one order every taker
+ * keeps (calendars, entries with untyped capacities, ticket types, tickets), and answers what
+ * claiming or confirming decides on: the rows, the seats left and the booking clashes.
+ */
+export async function lockOrderClaims(tx: Transaction, orderId: number) {
+  const { bookings, tickets: ticketItems, seatGroups } = await claimedItems(tx, orderId);
+  const bookingIds = bookings.map((b) => b.id);
+  const clashes = await clashingBookings(tx, bookingIds, orderId);
+  const seatsLeft = await lockSeats(tx, seatGroups, orderId, bookingIds);
+  const entryRows = bookingIds.length
+    ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
+    : [];
+  const lockedTickets = await lockTickets(
+    tx,
+    ticketItems.map((t) => t.id),
+  );
+  return { bookings, ticketItems, bookingIds, clashes, seatsLeft, entryRows, lockedTickets };
+}
+
+/**
  * Claims the order's calendar entries (pending → ordered) and tickets (pending → reserved)
  * all together or not at all, with ticket capacity checked under row locks: pending tickets
  * in other carts never count, seats held by other orders do. Claiming again changes nothing.
  */
 export function claimEntriesAndTickets(db: Database, orderId: number): Promise<ClaimResult> {
   return db.transaction(async (tx) => {
-    const { bookings, tickets: ticketItems, seatGroups } = await claimedItems(tx, orderId);
+    const { bookings, ticketItems, bookingIds, clashes, seatsLeft, entryRows, lockedTickets } =
+      await lockOrderClaims(tx, orderId);
     const problems: LineProblem[] = [];
-    const bookingIds = bookings.map((b) => b.id);
-    // Lock order: calendars, entries (bookings and untyped capacities together), types,
-    // then tickets.
-    const clashes = await clashingBookings(tx, bookingIds, orderId);
-    const seatsLeft = await lockSeats(tx, seatGroups, orderId, bookingIds);
-    const entryRows = bookingIds.length
-      ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
-      : [];
-    const lockedTickets = await lockTickets(
-      tx,
-      ticketItems.map((t) => t.id),
-    );
 
     for (const booking of bookings) {
       const entry = entryRows.find((e) => e.id === booking.id);

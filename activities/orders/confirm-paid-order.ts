@@ -9,9 +9,8 @@ import {
   tickets,
 } from '../../db/schema/index.ts';
 import type { LineProblem, PaidOutcome } from '../../workflows/checkout-types.ts';
-import { clashingBookings } from '../../db/queries/booking-clashes.ts';
-import { claimedItems } from '../calendar/claims.ts';
-import { lockSeats, lockTickets, seatGroupKey } from '../calendar/capacity.ts';
+import { lockOrderClaims } from '../calendar/claims.ts';
+import { seatGroupKey } from '../calendar/capacity.ts';
 import { recordEvent } from '../events/record-event.ts';
 
 const UNHONOURED_REFUND_KEY = 'unhonoured-lines';
@@ -33,17 +32,8 @@ export function confirmPaidOrder(
     if (!order) throw new Error(`order ${orderId} does not exist`);
     if (order.status === 'paid') return outcomeOf(tx, orderId);
 
-    const { bookings, tickets: ticketItems, seatGroups } = await claimedItems(tx, orderId);
-    const bookingIds = bookings.map((b) => b.id);
-    const clashes = await clashingBookings(tx, bookingIds, orderId);
-    const seatsLeft = await lockSeats(tx, seatGroups, orderId, bookingIds);
-    const entryRows = bookingIds.length
-      ? await tx.select().from(calendarEntries).where(inArray(calendarEntries.id, bookingIds))
-      : [];
-    const lockedTickets = await lockTickets(
-      tx,
-      ticketItems.map((t) => t.id),
-    );
+    const { bookings, ticketItems, clashes, seatsLeft, entryRows, lockedTickets } =
+      await lockOrderClaims(tx, orderId);
 
     const unhonoured: LineProblem[] = [];
     const provisional: number[] = [];
