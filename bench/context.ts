@@ -18,4 +18,6 @@ export interface ScenarioResult {
   figures: Figures;
   /** Each target, as said in the issue, and whether it was reached. */
   targets: { name: string; reached: boolean }[];
+  /** CPU seconds each process of the stack used during the scenario (added by main.ts). */
+  cpuSeconds?: Record<string, number>;
 }

@@ -11,6 +11,8 @@ import { openCheckouts } from './scenarios/open-checkouts.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { timeToHostedUrl } from './scenarios/time-to-hosted-url.ts';
 import { webhookToConfirmed } from './scenarios/webhook-to-confirmed.ts';
+import { cpuSecondsByTree } from './process-usage.ts';
+import { round } from './stats.ts';
 import { storefront } from './storefront.ts';
 
 // `npm run bench [-- P1,P3 …]`: the real stack on this machine (PostgreSQL, the Temporal dev
@@ -21,6 +23,7 @@ const size = (name: string, fallback: number) => Number(process.env[name] ?? fal
 const log = (text: string) => console.error(`  ${text}`);
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
+const profileDir = join(process.cwd(), 'reports', 'bench', 'profiles');
 const dataDir = await mkdtemp(join(tmpdir(), 'rose-checkout-bench-'));
 let stack: Stack | undefined;
 const results: ScenarioResult[] = [];
@@ -40,6 +43,8 @@ try {
     // The dev server's SQLite writes one at a time, each synced to disk: on a slow disk that
     // alone serialises every checkout. BENCH_TEMPORAL_DB=/dev/shm/x.sqlite takes it out.
     ...(process.env.BENCH_TEMPORAL_DB ? { temporalDbFile: process.env.BENCH_TEMPORAL_DB } : {}),
+    // BENCH_CPU_PROFILE=1: the worker, API and emulator write V8 CPU profiles when they stop.
+    ...(process.env.BENCH_CPU_PROFILE ? { cpuProfileDir: profileDir } : {}),
     step: log,
     onUnexpectedExit: (name, output) => {
       console.error(`${name} died:\n${output.slice(-3000)}`);
@@ -49,28 +54,46 @@ try {
   const database = connectDatabase(stack.databaseUrl, { max: 20, applicationName: 'bench' });
   const ctx: BenchContext = { stack, db: database.db, api: storefront(stack), log };
   try {
+    // Each scenario's figures, with the CPU time each process spent on it.
+    const measure = async (scenario: () => Promise<ScenarioResult>) => {
+      const before = cpuSecondsByTree(roots);
+      const result = await scenario();
+      const after = cpuSecondsByTree(roots);
+      result.cpuSeconds = Object.fromEntries(
+        Object.keys(after).map((name) => [name, round(after[name]! - (before[name] ?? 0))]),
+      );
+      results.push(result);
+    };
+    const roots = Object.fromEntries(
+      Object.entries(stack.processes).map(([name, process]) => [name, process.child.pid!]),
+    );
     if (only.has('P1') || only.has('P2')) {
-      const p1 = await timeToHostedUrl(ctx, {
-        shoppers: size('BENCH_P1_SHOPPERS', 50),
-        rounds: size('BENCH_P1_ROUNDS', 4),
-      });
-      const { paidLater, ...figures } = p1;
-      if (only.has('P1')) results.push(figures);
+      let paidLater: { orderId: number; hostedCheckoutUrl: string }[] = [];
+      const p1 = () =>
+        timeToHostedUrl(ctx, {
+          shoppers: size('BENCH_P1_SHOPPERS', 50),
+          rounds: size('BENCH_P1_ROUNDS', 4),
+        }).then(({ paidLater: started, ...figures }) => {
+          paidLater = started;
+          return figures;
+        });
+      if (only.has('P1')) await measure(p1);
+      else await p1();
       if (only.has('P2')) {
-        results.push(await webhookToConfirmed(ctx, paidLater, { concurrentPayments: 5 }));
+        await measure(() => webhookToConfirmed(ctx, paidLater, { concurrentPayments: 5 }));
       }
     }
     if (only.has('P3')) {
-      results.push(
-        await throughput(ctx, {
+      await measure(() =>
+        throughput(ctx, {
           checkouts: size('BENCH_P3_CHECKOUTS', 600),
           concurrency: size('BENCH_P3_CONCURRENCY', 50),
         }),
       );
     }
     if (only.has('P5')) {
-      results.push(
-        await contention(ctx, {
+      await measure(() =>
+        contention(ctx, {
           shoppers: size('BENCH_P5_SHOPPERS', 1000),
           seats: size('BENCH_P5_SEATS', 100),
           concurrency: size('BENCH_P5_CONCURRENCY', 1000),
@@ -78,8 +101,8 @@ try {
       );
     }
     if (only.has('P4')) {
-      results.push(
-        await openCheckouts(ctx, {
+      await measure(() =>
+        openCheckouts(ctx, {
           checkouts: size('BENCH_P4_CHECKOUTS', 10_000),
           concurrency: size('BENCH_P4_CONCURRENCY', 100),
           probes: size('BENCH_P4_PROBES', 400),
@@ -108,6 +131,10 @@ for (const result of results) {
   console.log(`\n${result.id}  ${result.title}`);
   for (const [name, value] of Object.entries(result.figures)) {
     console.log(`    ${name.padEnd(26)} ${value}`);
+  }
+  if (result.cpuSeconds) {
+    const spent = Object.entries(result.cpuSeconds).map(([name, seconds]) => `${name} ${seconds}`);
+    console.log(`    ${'CPU seconds'.padEnd(26)} ${spent.join(', ')}`);
   }
   for (const target of result.targets) {
     console.log(`    ${target.reached ? 'reached ' : 'MISSED  '} ${target.name}`);

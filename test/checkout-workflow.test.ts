@@ -51,7 +51,10 @@ async function shopperWithCart(seats = 10) {
 const handleOf = (input: CheckoutInput): WorkflowHandle<typeof checkout> =>
   ctx.temporal.client.workflow.getHandle(checkoutWorkflowId(input.shopper, input.scope));
 
-/** How many times the workflow's history shows an activity of this name completed. */
+/**
+ * How many times the workflow's history shows an activity of this name completed: as an
+ * activity task, or as a local activity's marker (which names its type in plain JSON).
+ */
 async function completedActivities(handle: WorkflowHandle, name: string): Promise<number> {
   const { events } = await handle.fetchHistory();
   const scheduled = new Set(
@@ -59,9 +62,19 @@ async function completedActivities(handle: WorkflowHandle, name: string): Promis
       .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name)
       .map((e) => String(e.eventId)),
   );
-  return (events ?? []).filter((e) =>
+  const remote = (events ?? []).filter((e) =>
     scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
-  ).length;
+  );
+  const local = (events ?? []).filter((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.details?.data?.payloads?.[0]?.data;
+    if (marker?.markerName !== 'core_local_activity' || !data || marker.failure) return false;
+    return (
+      (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type ===
+      name
+    );
+  });
+  return remote.length + local.length;
 }
 
 const ticketStates = async (ids: number[]) =>

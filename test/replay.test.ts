@@ -33,10 +33,16 @@ describe('recorded checkout histories', () => {
       'checkout.refunded',
       'reconcileLatePayment.paid',
     ]) {
-      // Both generations: database steps as activities (before LOCAL_DB_STEPS), and local.
+      // Every generation: database steps as activities (before LOCAL_DB_STEPS), then SumUp
+      // calls as activities (before LOCAL_SUMUP_STEPS), then today's.
       const endingFiles = files.filter((f) => f.includes(`.${ending}.`));
-      expect(endingFiles.some((f) => f.startsWith('remote-db-steps.'))).toBe(true);
-      expect(endingFiles.some((f) => !f.startsWith('remote-db-steps.'))).toBe(true);
+      for (const generation of ['remote-db-steps.', 'remote-sumup-steps.']) {
+        expect(
+          endingFiles.some((f) => f.startsWith(generation)),
+          generation,
+        ).toBe(true);
+      }
+      expect(endingFiles.some((f) => !f.startsWith('remote-'))).toBe(true);
     }
   });
 

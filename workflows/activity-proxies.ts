@@ -1,5 +1,6 @@
-import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { runsLocalDbSteps, runsLocalSteps } from './generations.ts';
 
 /** Failures retrying cannot mend (see activities/payments/sumup-errors.ts). */
 const SUMUP_FINAL_FAILURES = [
@@ -11,35 +12,32 @@ const SUMUP_FINAL_FAILURES = [
   'RefundMissing',
 ];
 
-const DB_RETRY = { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' };
+/**
+ * Steps that run as activities, as older checkouts recorded them, or as local activities
+ * once `local()` says so: run by the worker inside the workflow task, with no round trip
+ * through the server for each, which is most of a checkout's cost. A long retry still
+ * backs off through a timer, and the workflow task heartbeats meanwhile.
+ */
+function localWhen(local: () => boolean, options: ActivityOptions): Activities {
+  const remoteSteps = proxyActivities<Activities>(options);
+  const localSteps = proxyLocalActivities<Activities>(options);
+  return new Proxy(remoteSteps, {
+    get: (_target, name: keyof Activities) => (local() ? localSteps : remoteSteps)[name],
+  });
+}
 
-/** Database steps as checkouts recorded before LOCAL_DB_STEPS ran them: activities. */
-const dbActivities = proxyActivities<Activities>({
+/** Database steps: short, idempotent, retried with backoff until they succeed. */
+export const db = localWhen(runsLocalDbSteps, {
   startToCloseTimeout: '30 seconds',
-  retry: DB_RETRY,
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
 /**
- * Database steps as local activities: run by the worker inside the workflow task, with no
- * round trip through the server for each, which is most of a checkout's cost. They are
- * short and idempotent; a long retry still backs off through a timer.
+ * SumUp's checkout calls (create, read, deactivate): one HTTP request each, idempotent
+ * (creation finds the order's checkout by its reference), retried until SumUp answers for
+ * good.
  */
-const dbLocalActivities = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: DB_RETRY,
-});
-
-/** Marks histories that run database steps locally; older ones replay as recorded. */
-export const LOCAL_DB_STEPS = 'local-db-steps';
-
-/** Database steps: short, retried with backoff until they succeed. */
-export const db: Activities = new Proxy(dbActivities, {
-  get: (_target, name: keyof Activities) =>
-    (patched(LOCAL_DB_STEPS) ? dbLocalActivities : dbActivities)[name],
-});
-
-/** SumUp calls: room for SumUp's latency, retried until SumUp answers for good. */
-export const sumup = proxyActivities<Activities>({
+export const sumup = localWhen(runsLocalSteps, {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',

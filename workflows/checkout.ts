@@ -1,4 +1,4 @@
-import { condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { db, sumup } from './activity-proxies.ts';
 import {
   cancelCheckoutSignal,
@@ -28,7 +28,7 @@ const DEFAULT_POLL_MAX_MS = 60_000;
  */
 export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   const { workflowId, runId } = workflowInfo();
-  const { view, enter } = trackCheckout('creating_order');
+  const { view, enter, tag } = trackCheckout('creating_order');
   let wake = false;
   let cancelRequested = false;
   let refundHandled = false;
@@ -43,7 +43,7 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   setHandler(cancelCheckoutSignal, () => void (cancelRequested = true));
   setHandler(refundHandledSignal, () => void (refundHandled = true));
 
-  upsertSearchAttributes([
+  tag([
     { key: ShopperId, value: input.shopper.userId ?? `session:${input.shopper.sessionId}` },
     { key: PageId, value: input.scope.pageId === null ? 'global' : String(input.scope.pageId) },
   ]);
@@ -67,7 +67,7 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
     totalMinor: created.order.totalMinor,
     currency: created.order.currency,
   });
-  upsertSearchAttributes([{ key: OrderId, value: String(orderId) }]);
+  tag([{ key: OrderId, value: String(orderId) }]);
 
   enter('claiming');
   const claim = await db.claimEntriesAndTickets({ orderId });

@@ -1,4 +1,4 @@
-import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import { sumup, type RefundRetry } from './activity-proxies.ts';
 import { refundHandledSignal, type CheckoutView } from './checkout-messages.ts';
 import { trackCheckout } from './checkout-view.ts';
@@ -20,10 +20,10 @@ export const reconcileWorkflowId = (orderId: number) => `reconcile:order:${order
  */
 export async function reconcileLatePayment(input: ReconcileInput): Promise<CheckoutView> {
   const { orderId } = input;
-  const { view, enter } = trackCheckout('closing', { orderId });
+  const { view, enter, tag } = trackCheckout('closing', { orderId });
   let refundHandled = false;
   setHandler(refundHandledSignal, () => void (refundHandled = true));
-  upsertSearchAttributes([{ key: OrderId, value: String(orderId) }]);
+  tag([{ key: OrderId, value: String(orderId) }]);
   enter('closing');
 
   const payment = await sumup.readSumupCheckout({ orderId });

@@ -1,6 +1,6 @@
 import type { BenchContext, ScenarioResult } from '../context.ts';
 import { settledOrders } from '../orders.ts';
-import { treeRssMiB } from '../process-memory.ts';
+import { treeRssMiB } from '../process-usage.ts';
 import { shoppersWithAProduct } from '../shoppers.ts';
 import { percentile, round, runConcurrently } from '../stats.ts';
 

@@ -1,5 +1,6 @@
 import type { BenchContext, ScenarioResult } from '../context.ts';
 import { settledOrders } from '../orders.ts';
+import { paidWatcher } from '../paid-watcher.ts';
 import { percentile, round, runConcurrently } from '../stats.ts';
 
 interface Delivery {
@@ -11,7 +12,8 @@ interface Delivery {
 
 /**
  * P2: shoppers pay checkouts that are waiting; from the emulator's webhook delivery to the
- * order being `paid` in the database. Payments arrive a few at a time, as shoppers pay.
+ * order being `paid` in the database. `concurrentPayments` shoppers pay, each paying the
+ * next once their order is paid: paying all at once would measure a queue instead.
  */
 export async function webhookToConfirmed(
   ctx: BenchContext,
@@ -19,9 +21,11 @@ export async function webhookToConfirmed(
   options: { concurrentPayments: number },
 ): Promise<ScenarioResult> {
   const { db, stack, api } = ctx;
-  await runConcurrently(waiting.length, options.concurrentPayments, (i) =>
-    api.pay(waiting[i]!.hostedCheckoutUrl),
-  );
+  const paid = paidWatcher(db);
+  await runConcurrently(waiting.length, options.concurrentPayments, async (i) => {
+    await api.pay(waiting[i]!.hostedCheckoutUrl);
+    await paid(waiting[i]!.orderId);
+  });
   const rows = await settledOrders(
     db,
     waiting.map((w) => w.orderId),
