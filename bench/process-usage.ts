@@ -18,7 +18,11 @@ function processTable(): Map<number, ProcEntry> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       table.set(Number(entry), {
         parent: Number(fields[1]),
-        cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND,
+        // utime and stime, plus cutime and cstime: what its children used before they ended
+        // (PostgreSQL's backends come and go with connections).
+        cpuSeconds:
+          (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) /
+          CLOCK_TICKS_PER_SECOND,
       });
     } catch {
       // Gone while we looked.

@@ -36,7 +36,12 @@ export async function throughput(
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter: checkoutDataConverter({}) });
   const history = await client.workflow.getHandle(firstWorkflowId!).fetchHistory();
-  const steps = history.events!.filter((e) => e.activityTaskScheduledEventAttributes).length;
+  const steps = {
+    local: history.events!.filter(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    ).length,
+    remote: history.events!.filter((e) => e.activityTaskScheduledEventAttributes).length,
+  };
   const taskQueue = `bench-noop-${process.pid}`;
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: stack.temporalAddress }),
@@ -60,7 +65,8 @@ export async function throughput(
     title: `throughput (${options.checkouts} checkouts, ${options.concurrency} at a time)`,
     figures: {
       checkoutsPerSecond: round(perSecond, 1),
-      activitiesPerCheckout: steps,
+      localActivitiesPerCheckout: steps.local,
+      activitiesPerCheckout: steps.remote,
       ceilingPerSecond: round(ceilingPerSecond, 1),
       ofCeiling: round(perSecond / ceilingPerSecond, 2),
     },
