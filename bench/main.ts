@@ -27,6 +27,13 @@ const profileDir = join(process.cwd(), 'reports', 'bench', 'profiles');
 const dataDir = await mkdtemp(join(tmpdir(), 'rose-checkout-bench-'));
 let stack: Stack | undefined;
 const results: ScenarioResult[] = [];
+// Ctrl-C mid-run: stop the stack's processes too, which would otherwise outlive the bench.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log('stopping');
+    void Promise.resolve(stack?.stop()).finally(() => process.exit(130));
+  });
+}
 try {
   stack = await launchStack({
     dataDir,

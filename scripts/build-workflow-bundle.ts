@@ -5,8 +5,15 @@ import { workflowInterceptorModules, workflowsPath } from '../worker/worker.ts';
 
 // `npm run build:workflows`: the workflow bundle production workers load through
 // WORKFLOW_BUNDLE_PATH, so that they start without bundling.
-const out = resolve(process.argv[2] ?? 'dist/workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules });
-await mkdir(dirname(out), { recursive: true });
-await writeFile(out, code);
-console.log(`workflow bundle written to ${out} (${(code.length / 1024).toFixed(0)} KiB)`);
+export async function buildWorkflowBundle(out: string): Promise<number> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules });
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, code);
+  return code.length;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = resolve(process.argv[2] ?? 'dist/workflow-bundle.js');
+  const bytes = await buildWorkflowBundle(out);
+  console.log(`workflow bundle written to ${out} (${(bytes / 1024).toFixed(0)} KiB)`);
+}

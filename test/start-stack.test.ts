@@ -8,10 +8,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './harness/free-port.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const started: ChildProcess[] = [];
+const started: Stack[] = [];
 let dataDir: string | undefined;
 afterAll(async () => {
-  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+  // Still running means the test failed midway: say what the stack printed, and stop it as
+  // Ctrl-C does, so that none of its processes outlives the run (SIGKILL only if it hangs).
+  for (const stack of started.filter((s) => s.child.exitCode === null)) {
+    console.error(`npm start output:\n${stack.output().slice(-4000)}`);
+    const stopped = stopStack(stack);
+    const timer = setTimeout(() => stack.child.kill('SIGKILL'), 30_000);
+    await stopped;
+    clearTimeout(timer);
+  }
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -23,7 +31,8 @@ interface Stack {
 
 /** `npm start` as a newcomer runs it, on free ports and a data folder of its own. */
 async function startStack(dir: string, ports: Record<string, number>): Promise<Stack> {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+  // Node itself with tsx as its loader: signals reach start.ts, not a launcher above it.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -37,8 +46,8 @@ async function startStack(dir: string, ports: Record<string, number>): Promise<S
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  started.push(child);
   let output = '';
+  started.push({ child, output: () => output, env: {} });
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {

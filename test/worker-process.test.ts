@@ -35,7 +35,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 function startWorkerProcess(
   metricsAddress = 'off',
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(`${root}node_modules/.bin/tsx`, ['worker/main.ts'], {
+  // Node itself, with tsx as its loader: the tsx launcher would run the worker as a child
+  // of its own, and a SIGKILL to the launcher would leave that worker running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

@@ -18,12 +18,14 @@ import { trackCheckout } from './checkout-view.ts';
 import { settlePaidOrder } from './settle-payment.ts';
 
 const DEFAULT_EXPIRY_MS = 30 * 60_000;
-// Polling is the fallback for a webhook lost while the shopper never came back to the
-// return page, so it is sparse: every poll is a workflow task and a SumUp request, and
-// their number grows with the checkouts open at once (10,000 polling each minute would be
-// 170 a second). A lost payment is found within a minute, then every 5 at most.
-const DEFAULT_POLL_INITIAL_MS = 60_000;
-const DEFAULT_POLL_MAX_MS = 5 * 60_000;
+// Polling is the fallback for a webhook SumUp gave up on while the shopper never came back
+// to the return page; expiry reads SumUp one last time anyway. So it is sparse: every poll
+// is a workflow task (a replay, once the worker's cache holds fewer checkouts than are
+// open) and a SumUp request, and their number grows with the checkouts open at once:
+// 10,000 polling every minute would be 170 a second, more than this engine's whole
+// throughput on 2 cores. Every 10 minutes: twice in a checkout's 30.
+const DEFAULT_POLL_INITIAL_MS = 10 * 60_000;
+const DEFAULT_POLL_MAX_MS = 10 * 60_000;
 
 /**
  * One shopper's checkout, start to end: order from the cart, claims, SumUp's hosted

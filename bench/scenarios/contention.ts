@@ -45,6 +45,7 @@ export async function contention(
       refused,
       otherAnswers: shoppers.length - holding.length - refused,
       confirmed: confirmed!.n,
+      everyAnswerSeconds: round(race.elapsedMs / 1000, 2),
       settleSeconds: round(settledMs / 1000, 2),
     },
     targets: [

@@ -8,6 +8,7 @@ import { applyMigrations } from '../../db/migrate.ts';
 import { openDatabase, type OpenedDatabase } from '../../db/open.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
+import { buildWorkflowBundle } from '../build-workflow-bundle.ts';
 import { temporalCliExecutable } from '../temporal-executables.ts';
 import { seedDemoShop, type DemoShop } from './demo-data.ts';
 import { answers, portOpen, startProcess, waitUntil, type StackProcess } from './processes.ts';
@@ -171,8 +172,11 @@ export async function launchStack(options: {
       PAYLOAD_CODEC_KEYS: secrets.payloadCodecKeys,
       ...options.env,
     };
-    step('worker (bundles the workflows first)');
+    step('worker (with the workflow bundle built first, as production does)');
+    const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
+    await buildWorkflowBundle(workflowBundlePath);
     const worker = node('worker', 'worker/main.ts', {
+      WORKFLOW_BUNDLE_PATH: workflowBundlePath,
       SUMUP_API_URL: urls.emulator,
       SUMUP_MERCHANT_CODE: EMULATOR_MERCHANT.merchantCode,
       SUMUP_API_KEY: EMULATOR_MERCHANT.apiKey,
