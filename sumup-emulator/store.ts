@@ -60,6 +60,8 @@ export type StatusListener = (checkout: Checkout, previous: CheckoutStatus) => v
 export class EmulatorStore {
   readonly accounts = new Map<string, Account>();
   private readonly checkouts = new Map<string, Checkout>();
+  /** Checkout ids by account and reference: creation checks for a duplicate every time. */
+  private readonly byReference = new Map<string, Set<string>>();
   private clockOffsetMs = 0;
   private readonly listeners: StatusListener[] = [];
 
@@ -82,6 +84,7 @@ export class EmulatorStore {
 
   reset(): void {
     this.checkouts.clear();
+    this.byReference.clear();
     this.clockOffsetMs = 0;
   }
 
@@ -99,7 +102,18 @@ export class EmulatorStore {
       transactions: [],
     };
     this.checkouts.set(checkout.id, checkout);
+    this.indexReference(checkout);
     return checkout;
+  }
+
+  private referenceKey(apiKey: string, reference: string): string {
+    return `${apiKey}\u0000${reference}`;
+  }
+
+  private indexReference(checkout: Checkout): void {
+    const key = this.referenceKey(checkout.account.apiKey, checkout.reference);
+    const ids = this.byReference.get(key) ?? new Set<string>();
+    this.byReference.set(key, ids.add(checkout.id));
   }
 
   /** A checkout as its owner sees it; another account's checkout does not exist for them. */
@@ -116,10 +130,13 @@ export class EmulatorStore {
   }
 
   list(account: Account, reference?: string): Checkout[] {
-    return [...this.checkouts.values()]
-      .filter((c) => c.account.apiKey === account.apiKey)
-      .filter((c) => reference === undefined || c.reference === reference)
-      .map((c) => this.expireIfLapsed(c));
+    const candidates =
+      reference === undefined
+        ? [...this.checkouts.values()].filter((c) => c.account.apiKey === account.apiKey)
+        : [...(this.byReference.get(this.referenceKey(account.apiKey, reference)) ?? [])].map(
+            (id) => this.checkouts.get(id)!,
+          );
+    return candidates.map((c) => this.expireIfLapsed(c));
   }
 
   update(
@@ -139,6 +156,14 @@ export class EmulatorStore {
   ): Checkout {
     if (checkout.status === 'PAID') throw new StateError('CHECKOUT_PROCESSED');
     if (checkout.status === 'EXPIRED') throw new StateError('CHECKOUT_SESSION_IS_EXPIRED');
+    if (changes.reference !== undefined && changes.reference !== checkout.reference) {
+      this.byReference
+        .get(this.referenceKey(checkout.account.apiKey, checkout.reference))
+        ?.delete(checkout.id);
+      Object.assign(checkout, changes);
+      this.indexReference(checkout);
+      return checkout;
+    }
     Object.assign(checkout, changes);
     return checkout;
   }

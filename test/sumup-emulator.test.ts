@@ -94,6 +94,16 @@ describe('checkouts', () => {
       body: JSON.stringify({ description: 'Three tickets' }),
     });
     expect(await patched.json()).toMatchObject({ description: 'Three tickets' });
+    // A new reference is listed under its new name, and the old one is free again.
+    const renamed = `ord-${randomUUID()}`;
+    await api(`/v0.1/checkouts/${created.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ checkout_reference: renamed }),
+    });
+    const listedAs = async (reference: string) =>
+      (await f.sdk().checkouts.list({ checkout_reference: reference })).map((c) => c.id);
+    expect(await listedAs(renamed)).toEqual([created.id]);
+    expect(await listedAs(created.checkout_reference!)).toEqual([]);
     await f.control(`/checkouts/${created.id}/pay`);
     const refused = await api(`/v0.1/checkouts/${created.id}`, {
       method: 'PATCH',
