@@ -18,7 +18,11 @@ export interface RateLimitSettings {
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
-  webhook: { perSecond: 50, burst: 100 },
+  // SumUp sends one webhook per payment, from few addresses: a limit near the rate of
+  // payments refuses SumUp itself in a sale's rush, and every refused webhook leaves a paid
+  // order waiting for SumUp's retry or our poll (10 minutes). The engine confirms about 15
+  // orders a second on 2 cores; signals beyond that queue in Temporal, cheaply.
+  webhook: { perSecond: 500, burst: 2000 },
   public: { perSecond: 10, burst: 30 },
 };
 
