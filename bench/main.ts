@@ -61,6 +61,9 @@ try {
   const database = connectDatabase(stack.databaseUrl, { max: 20, applicationName: 'bench' });
   const ctx: BenchContext = { stack, db: database.db, api: storefront(stack), log };
   try {
+    const roots = Object.fromEntries(
+      Object.entries(stack.processes).map(([name, process]) => [name, process.child.pid!]),
+    );
     // Each scenario's figures, with the CPU time each process spent on it.
     const measure = async (scenario: () => Promise<ScenarioResult>) => {
       const before = cpuSecondsByTree(roots);
@@ -71,9 +74,6 @@ try {
       );
       results.push(result);
     };
-    const roots = Object.fromEntries(
-      Object.entries(stack.processes).map(([name, process]) => [name, process.child.pid!]),
-    );
     if (only.has('P1') || only.has('P2')) {
       let paidLater: { orderId: number; hostedCheckoutUrl: string }[] = [];
       const p1 = () =>

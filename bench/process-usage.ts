@@ -60,8 +60,8 @@ export function treeRssMiB(rootPid: number): number {
 }
 
 /**
- * CPU seconds used so far by each named process tree; `rest` is every other descendant of
- * this process (embedded PostgreSQL), and `bench` this process itself.
+ * CPU seconds used so far by each named process tree; `postgres` is every other descendant
+ * of this process (embedded PostgreSQL), and `bench` this process itself.
  */
 export function cpuSecondsByTree(roots: Record<string, number>): Record<string, number> {
   const table = processTable();

@@ -33,8 +33,8 @@ describe('recorded checkout histories', () => {
       'checkout.refunded',
       'reconcileLatePayment.paid',
     ]) {
-      // Every generation: database steps as activities (before LOCAL_DB_STEPS), then SumUp
-      // calls as activities (before LOCAL_SUMUP_STEPS), then today's.
+      // Every generation (workflows/generations.ts): database steps as activities, then
+      // SumUp calls as activities, then today's.
       const endingFiles = files.filter((f) => f.includes(`.${ending}.`));
       for (const generation of ['remote-db-steps.', 'remote-sumup-steps.']) {
         expect(
