@@ -27,6 +27,10 @@ export interface RunningPostgres {
   /** Superuser URL of the `postgres` database on this cluster. */
   url: string;
   port: number;
+  /** The postmaster's pid; undefined for a server this process did not start. */
+  pid: number | undefined;
+  /** Resolves when the server has stopped, saying how (`exit code 0`, `signal SIGKILL`). */
+  ended: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -74,11 +78,24 @@ export async function startEmbeddedPostgres(
       String(options.port),
       ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
-    { ...owner, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    {
+      ...owner,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      // Its own process group: a terminal's Ctrl-C reaches its parent, which stops it last,
+      // after the processes that use it.
+      detached: true,
+    },
   );
   // Should this process end without stop(), the server still gets a fast shutdown request.
   const stopOnExit = () => server.kill('SIGINT');
   process.once('exit', stopOnExit);
+  const ended = new Promise<string>((done) =>
+    server.once('exit', (code, signal) => {
+      process.off('exit', stopOnExit);
+      done(signal ? `signal ${signal}` : `exit code ${code}`);
+    }),
+  );
   try {
     await readiness(server, log);
   } catch (error) {
@@ -94,6 +111,8 @@ export async function startEmbeddedPostgres(
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     port: options.port,
+    pid: server.pid,
+    ended,
     async stop() {
       process.off('exit', stopOnExit);
       await shutdown(server);

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signShopperToken } from '../api/shopper-token.ts';
-import { launchStack, type Stack } from './stack/launch.ts';
+import { launchStack } from './stack/launch.ts';
 
 // `npm start`: the whole stack on this machine, offline. Everything it starts, it stops on
 // Ctrl-C; the data folder keeps PostgreSQL, Temporal's SQLite file and the local secrets.
@@ -20,32 +20,47 @@ const ports = {
 };
 const step = (text: string) => console.log(`\u2022 ${text}`);
 
-let stack: Stack | undefined;
-let stopping = false;
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    step('stopping');
+const launching = new AbortController();
+const launched = launchStack({
+  dataDir,
+  ports,
+  step,
+  signal: launching.signal,
+  onGiveUp: (name, why, output) => {
+    console.error(`${why}; its last output (all of it in ${join(dataDir, 'logs')}):`);
+    console.error(output.slice(-3000));
+    console.error(`npm start stopped: ${name} keeps dying`);
+    void stopAll(1);
+  },
+});
+let stopping: Promise<never> | undefined;
+/** Stops every process of the stack, in order (the API first, PostgreSQL last), then exits. */
+function stopAll(code: number): Promise<never> {
+  stopping ??= (async () => {
+    step('stopping (Ctrl-C again to stop at once)');
+    // Still coming up: the launch stops what it started, then rejects.
+    launching.abort();
+    const stack = await launched.catch(() => undefined);
     await stack?.stop();
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void stopAll(0));
+// Ctrl-C (or SIGTERM, or the terminal closing) stops everything in order; a second one stops
+// at once: the processes still running are killed on the way out (processes.ts).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130);
+    void stopAll(0);
+  });
 }
 
 try {
-  stack = await launchStack({
-    dataDir,
-    ports,
-    step,
-    onUnexpectedExit: (name, output) => {
-      console.error(`${name} stopped unexpectedly:\n${output.slice(-3000)}`);
-      void stopAll(1);
-    },
-  });
+  const stack = await launched;
   const { urls, secrets, shop } = stack;
   const shopperToken = signShopperToken(secrets.shopperTokenSecret, { userId: 'demo' }, 86_400);
+  // Everything a shell needs to script against this stack: the API and its credentials, the
+  // database, Temporal (for `npm run ops`), and the demo shop's ids.
   const envFile = join(dataDir, 'stack.env');
   await writeFile(
     envFile,
@@ -59,6 +74,7 @@ try {
       `export ROSE_ENTRY=${shop.entryId}`,
       `export ROSE_TICKET_TYPE=${shop.ticketTypeId}`,
       `export ROSE_EMULATOR=${urls.emulator}`,
+      `export DATABASE_URL=${stack.databaseUrl}`,
       // What `npm run ops` needs to reach and read this stack's workflows.
       `export TEMPORAL_ADDRESS=${stack.temporalAddress}`,
       `export PAYLOAD_CODEC_KEYS=${secrets.payloadCodecKeys}`,
@@ -77,9 +93,12 @@ rose-checkout is running. Ctrl-C stops everything; the data stays in ${dataDir}.
 
 Demo shop: page ${shop.pageId}, ${shop.products.length} products, a bookable room (slot ${shop.slotId})
 and a gig with ${shop.seats} seats (entry ${shop.entryId}, ticket type ${shop.ticketTypeId}).
-Credentials for curl: source ${envFile}   (then follow "Try it" in README.md)
+Credentials for curl: source ${envFile}   (then follow "Try it" in README.md;
+a shopper's token: npm run -s shopper-token -- user:42)
 stack ready`);
 } catch (error) {
-  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
-  await stopAll(1);
+  if (!stopping) {
+    console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll(1);
+  }
 }

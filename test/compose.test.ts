@@ -3,17 +3,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SearchAttributeType } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { searchAttributes } from '../workflows/search-attributes.ts';
+import { toolPath } from './harness/tools.ts';
 
 // docker-compose.yml checked the way `docker compose config` checks it: Compose v2 parses,
 // validates and interpolates the file without a Docker engine. The binary comes from
-// scripts/docker-compose.sh (DOCKER_COMPOSE_PATH, or its cached build); this test never
-// builds one, and fails without one.
+// scripts/docker-compose.sh, which the run's global setup calls (DOCKER_COMPOSE_PATH, its
+// cached build, or a build with Go); without one, this file fails saying how to get one.
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const composeFile = join(root, 'docker-compose.yml');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
+let composeBinary: string;
+beforeAll(() => {
+  composeBinary = toolPath('docker-compose');
+});
 
 interface Service {
   image?: string;
@@ -40,30 +45,13 @@ const REQUIRED = {
   SHOPPER_TOKEN_SECRET: 'x'.repeat(32),
 };
 
-let binary: string | undefined;
-function composeBinary(): string {
-  if (binary) return binary;
-  const found = spawnSync('bash', [join(root, 'scripts/docker-compose.sh'), '--no-build'], {
-    encoding: 'utf8',
-  });
-  const path = found.stdout.trim().split('\n').pop();
-  if (found.status !== 0 || !path) {
-    throw new Error(
-      'No Docker Compose v2 binary to check docker-compose.yml with: run ' +
-        '`bash scripts/docker-compose.sh` once (it builds one with Go and caches it: about 7 ' +
-        `minutes), or set DOCKER_COMPOSE_PATH. (${found.stderr.trim()})`,
-    );
-  }
-  return (binary = path);
-}
-
 /**
  * `docker compose config`, in an environment of our own: neither the shell's variables nor a
  * developer's .env (`--env-file /dev/null`) can stand in for what the file must provide.
  */
 function compose(args: string[], env: Record<string, string> = REQUIRED) {
   const run = spawnSync(
-    composeBinary(),
+    composeBinary,
     ['--env-file', '/dev/null', '-f', composeFile, ...args, 'config', '--format', 'json'],
     {
       encoding: 'utf8',

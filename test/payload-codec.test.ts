@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
 import { readApiConfig } from '../api/config.ts';
 import { calendarEntries, cartLines, products } from '../db/schema/index.ts';
-import { temporalCliExecutable } from '../scripts/temporal-executables.ts';
 import { CodecKeysError, parseCodecKeys } from '../temporal/codec-keys.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
 import {
@@ -30,6 +29,7 @@ import {
 import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, NO_PAYMENTS, type TestContext } from './harness/context.ts';
 import { seedShop } from './harness/seed.ts';
+import { toolPath } from './harness/tools.ts';
 
 const key = () => randomBytes(32).toString('base64');
 const codecOf = (keys: string) => checkoutPayloadCodec({ PAYLOAD_CODEC_KEYS: keys })!;
@@ -443,11 +443,10 @@ describe('a checkout with encrypted payloads', () => {
   });
 
   it("serves Temporal's own remote codec client (the CLI)", async () => {
-    const cli = temporalCliExecutable();
-    if (!cli) throw new Error('no Temporal CLI: scripts/temporal-cli.sh found none');
+    const cli = toolPath('temporal-cli');
     const show = (codecArgs: string[]) =>
       promisify(execFile)(
-        cli.path,
+        cli,
         [
           'workflow',
           'show',

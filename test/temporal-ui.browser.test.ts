@@ -7,13 +7,13 @@ import { Worker } from '@temporalio/worker';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { createActivities } from '../activities/index.ts';
-import { temporalCliExecutable } from '../scripts/temporal-executables.ts';
 import { searchAttributes } from '../workflows/search-attributes.ts';
 import { launchChromium } from './harness/browser.ts';
 import { emulatorPayments, shopPayingEmulator, startCheckout } from './harness/checkout.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
 import { RUN_DIR_PREFIX } from './harness/global-setup.ts';
+import { toolPath } from './harness/tools.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
 // The run's shared dev server is headless, so this file starts a dev server of its own with
@@ -33,11 +33,10 @@ beforeAll(async () => {
   ]);
   // Named like the run folder, so that CI's check for leftovers would see this server.
   serverDir = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}ui-`));
-  const executable = temporalCliExecutable();
   const uiPort = await freePort();
   withUi = await TestWorkflowEnvironment.createLocal({
     server: {
-      ...(executable ? { executable } : {}),
+      executable: { type: 'existing-path', path: toolPath('temporal-cli') },
       ip: '127.0.0.1',
       ui: true,
       uiPort,

@@ -13,7 +13,7 @@ export async function openCheckouts(
   options: { checkouts: number; concurrency: number; probes: number },
 ): Promise<ScenarioResult> {
   const { db, stack, api } = ctx;
-  const workerPid = stack.processes.worker.child.pid!;
+  const workerPid = stack.processes.worker.pid()!;
   const rssBefore = treeRssMiB(workerPid);
   const shoppers = await shoppersWithAProduct(db, stack.shop, options.checkouts);
   const started = await runConcurrently(shoppers.length, options.concurrency, async (i) => {

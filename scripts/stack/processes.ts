@@ -2,15 +2,33 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { connect } from 'node:net';
 
-export interface StackProcess {
-  name: string;
-  child: ChildProcess;
+/** One run of a process of the stack: what the supervisor watches and restarts. */
+export interface Incarnation {
+  pid: number | undefined;
+  /** Resolves when it has ended, saying how: `exit code 1`, `signal SIGKILL`. */
+  ended: Promise<string>;
   /** Everything it printed so far (also kept in its log file). */
   output(): string;
+  /** Asks it to stop (SIGTERM, so a worker drains), and kills it if it has not in 10 s. */
   stop(): Promise<void>;
 }
 
-/** Starts a process of the stack, its output going to `logFile`. */
+export interface StackProcess extends Incarnation {
+  name: string;
+  child: ChildProcess;
+}
+
+const STOP_GRACE_MS = 10_000;
+
+export const describeExit = (code: number | null, signal: NodeJS.Signals | null) =>
+  signal ? `signal ${signal}` : `exit code ${code}`;
+
+/**
+ * Starts a process of the stack, its output going to `logFile`. It runs in a process group
+ * of its own: a terminal's Ctrl-C reaches only `npm start`, which then stops the processes
+ * in order (the API first, PostgreSQL last), so a draining worker still has its servers.
+ * Should this process exit without stopping it, it is killed on the way out.
+ */
 export function startProcess(
   name: string,
   command: string,
@@ -21,6 +39,7 @@ export function startProcess(
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   let output = '';
@@ -31,35 +50,48 @@ export function startProcess(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const ended = new Promise<string>((resolve) => {
+    child.once('error', (error) => {
+      process.off('exit', killOnExit);
+      resolve(`failed to start: ${error.message}`);
+    });
+    child.once('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      resolve(describeExit(code, signal));
+    });
+  });
+  const running = () => child.exitCode === null && child.signalCode === null && child.pid;
   return {
     name,
     child,
+    pid: child.pid,
+    ended,
     output: () => output,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (running()) {
         child.kill('SIGTERM');
-        const stopped = await Promise.race([
-          exited.then(() => true),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
-        ]);
-        if (!stopped) child.kill('SIGKILL');
-        await exited;
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        await ended;
+        clearTimeout(timer);
       }
       log.end();
     },
   };
 }
 
-/** Resolves when `ready()` holds, rejects when the process dies or `timeoutMs` passes. */
+/** Resolves when `ready()` holds, rejects when the process dies, `timeoutMs` passes or `signal` aborts. */
 export async function waitUntil(
   process: StackProcess,
   what: string,
   ready: () => Promise<boolean> | boolean,
   timeoutMs = 60_000,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     if (process.child.exitCode !== null || process.child.signalCode !== null) {
       throw new Error(`${process.name} exited before ${what}:\n${process.output().slice(-4000)}`);
     }

@@ -1,11 +1,10 @@
 import { chromium, type Browser } from 'playwright-core';
+import { toolPath } from './tools.ts';
 
-/** Debian's Chromium (installed by .ci/run), or CHROMIUM_PATH. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
+/** Debian's Chromium (scripts/chromium.sh installs it for the run), or CHROMIUM_PATH. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: toolPath('chromium'),
     headless: true,
     // This machine has no network beyond loopback: nothing may phone home.
     args: [

@@ -11,11 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../db/embedded.ts';
 import { applyMigrations } from '../../db/migrate.ts';
-import {
-  temporalCliExecutable,
-  temporalTestServerExecutable,
-  type ServerExecutable,
-} from '../../scripts/temporal-executables.ts';
+import { provision, type Provisioned, type ToolName } from '../../scripts/provision.ts';
 import { workflowInterceptorModules } from '../../worker/worker.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
 import { freePort } from './free-port.ts';
@@ -27,7 +23,8 @@ declare module 'vitest' {
     templateDatabase: string;
     temporalAddress: string;
     workflowBundlePath: string;
-    timeSkippingServerPath: string | null;
+    /** Each tool npm cannot install: its path, or the one line saying how to install it. */
+    tools: Record<ToolName, Provisioned>;
   }
 }
 
@@ -55,12 +52,10 @@ export default async function setup(project: TestProject) {
   };
 
   try {
-    // Found or built first, one at a time: a first-time build prints its progress.
-    const cli = temporalCliExecutable();
-    const timeSkipping = temporalTestServerExecutable();
+    const tools = await provisionTools();
     const [postgresStarted, temporalStarted, bundled] = await Promise.allSettled([
       startPostgres(runDir),
-      startTemporal(runDir, cli),
+      startTemporal(runDir, tools['temporal-cli'].path),
       bundleTestWorkflows(runDir),
     ]);
     // Whatever came up is stopped at teardown, even if a sibling failed to start.
@@ -86,7 +81,7 @@ export default async function setup(project: TestProject) {
     project.provide('templateDatabase', templateDatabase);
     project.provide('temporalAddress', temporal.address);
     project.provide('workflowBundlePath', workflowBundlePath);
-    project.provide('timeSkippingServerPath', timeSkipping?.path ?? null);
+    project.provide('tools', tools);
   } catch (error) {
     await teardown();
     throw error;
@@ -98,7 +93,13 @@ async function startPostgres(runDir: string): Promise<RunningPostgres> {
   // TEST_DATABASE_URL names an existing server (its admin connection) instead.
   const existing = process.env.TEST_DATABASE_URL;
   if (existing)
-    return { url: existing, port: Number(new URL(existing).port), stop: async () => {} };
+    return {
+      url: existing,
+      port: Number(new URL(existing).port),
+      pid: undefined,
+      ended: new Promise<string>(() => {}),
+      stop: async () => {},
+    };
   return startEmbeddedPostgres({
     dataDir: join(runDir, 'postgres'),
     port: await freePort(),
@@ -107,13 +108,42 @@ async function startPostgres(runDir: string): Promise<RunningPostgres> {
   });
 }
 
+/**
+ * What npm cannot install, found or installed (and cached) before any test runs, with each
+ * tool's progress shown: the Go builds one after the other (each takes both cores), the
+ * downloads beside them. A tool that cannot be had here is not fatal: the files that need it
+ * fail with the one line that says how to install it.
+ */
+async function provisionTools(): Promise<Record<ToolName, Provisioned>> {
+  const started = Date.now();
+  const inSequence = async (names: ToolName[]) => {
+    const found: Partial<Record<ToolName, Provisioned>> = {};
+    for (const name of names) found[name] = await provision(name);
+    return found;
+  };
+  const lanes = await Promise.all([
+    inSequence(['temporal-cli', 'docker-compose']),
+    inSequence(['temporal-test-server', 'chromium']),
+  ]);
+  const tools = Object.assign({}, ...lanes) as Record<ToolName, Provisioned>;
+  const missing = Object.values(tools).flatMap((tool) => (tool.missing ? [tool.missing] : []));
+  if (Date.now() - started > 10_000 || missing.length > 0) {
+    console.error(
+      `tools ready in ${Math.round((Date.now() - started) / 1000)} s` +
+        (missing.length ? `; the tests that need these will fail:\n  ${missing.join('\n  ')}` : ''),
+    );
+  }
+  return tools;
+}
+
 function startTemporal(
   runDir: string,
-  executable: ServerExecutable,
+  cliPath: string | undefined,
 ): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
-      ...(executable ? { executable } : {}),
+      // Without a CLI of ours, @temporalio/testing downloads one (with internet access only).
+      ...(cliPath ? { executable: { type: 'existing-path' as const, path: cliPath } } : {}),
       // On disk in the run folder rather than in memory: its command line then names the
       // run folder, which is how a leftover server would be found.
       dbFilename: join(runDir, 'temporal.sqlite'),

@@ -1,6 +1,6 @@
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { inject } from 'vitest';
+import { toolPath } from './tools.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -10,10 +10,10 @@ const { IndexedValueType } = proto.temporal.api.enums.v1;
  * the dev server has them: it refuses workflows that set attributes it does not know.
  */
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
-  const path = inject('timeSkippingServerPath');
-  const env = await TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : {},
-  );
+  const path = toolPath('temporal-test-server');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
   try {
     await env.connection.operatorService.addSearchAttributes({
       namespace: 'default',

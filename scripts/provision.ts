@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+// The tools that npm cannot install, each found or installed by its own script in scripts/
+// and cached (under ~/.cache/rose-checkout, or by apt). A script prints the tool's path on
+// stdout and its progress on stderr; it exits non-zero, with the reason as its last line,
+// when it cannot provide the tool here.
+
+export interface ToolSpec {
+  script: string;
+  /** What a newcomer runs to get it by hand, when the script cannot. */
+  installBy: string;
+}
+
+export const tools = {
+  /** Runs the tests' Temporal dev server and `npm start`'s. */
+  'temporal-cli': {
+    script: 'temporal-cli.sh',
+    installBy: 'install Go (https://go.dev/dl), or set TEMPORAL_CLI_PATH',
+  },
+  /** Temporal's time-skipping test server (Java), for the tests with long timers. */
+  'temporal-test-server': {
+    script: 'temporal-test-server.sh',
+    installBy: 'apt-get install -y openjdk-17-jre-headless maven',
+  },
+  /** Docker Compose v2, which checks docker-compose.yml without a Docker engine. */
+  'docker-compose': {
+    script: 'docker-compose.sh',
+    installBy:
+      'install Go (https://go.dev/dl) and run bash scripts/docker-compose.sh, or set DOCKER_COMPOSE_PATH',
+  },
+  /** Debian's Chromium, for the real-browser tests. */
+  chromium: {
+    script: 'chromium.sh',
+    installBy: 'apt-get install -y chromium, or set CHROMIUM_PATH',
+  },
+} satisfies Record<string, ToolSpec>;
+export type ToolName = keyof typeof tools;
+
+/** A tool's path, or why there is none (one line that says how to install it). */
+export type Provisioned =
+  { path: string; missing?: undefined } | { path?: undefined; missing: string };
+
+/**
+ * Finds or installs one tool, streaming its script's progress to stderr line by line, each
+ * line prefixed with the tool's name so that tools provisioned side by side stay readable.
+ */
+export function provision(name: ToolName, env = process.env): Promise<Provisioned> {
+  const script = fileURLToPath(new URL(tools[name].script, import.meta.url));
+  const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stdout = '';
+  let lastLine = '';
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines.filter((l) => l.trim())) {
+      lastLine = line;
+      process.stderr.write(`[${name}] ${line}\n`);
+    }
+  });
+  return new Promise((resolve) => {
+    child.once('error', (error) =>
+      resolve({ missing: `${name} is missing (${error.message}): ${tools[name].installBy}` }),
+    );
+    child.once('close', (code) => {
+      if (partial.trim()) {
+        lastLine = partial;
+        process.stderr.write(`[${name}] ${partial}\n`);
+      }
+      const path = stdout.trim().split('\n').pop();
+      if (code === 0 && path) resolve({ path });
+      else
+        resolve({
+          missing: `${name} is missing${lastLine ? ` (${lastLine.trim()})` : ''}: ${tools[name].installBy}`,
+        });
+    });
+  });
+}
+
+/** The tool's path, or an error whose message is the one line saying how to install it. */
+export function required(name: ToolName, provisioned: Provisioned | undefined): string {
+  if (provisioned?.path) return provisioned.path;
+  throw new Error(provisioned?.missing ?? `${name} was not provisioned`);
+}
