@@ -11,7 +11,7 @@ import { ApiProblem, problemHandler } from './problem.ts';
 import { requestLog } from './request-log.ts';
 import { DEFAULT_RATE_LIMITS, rateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import { cartEndpoints } from './routes/cart.ts';
-import { checkoutEndpoints } from './routes/checkouts.ts';
+import { checkoutEndpoints, type CheckoutSettings } from './routes/checkouts.ts';
 import { docsEndpoints } from './routes/docs.ts';
 import { fragmentEndpoints } from './routes/fragments.ts';
 import { healthEndpoints } from './routes/health.ts';
@@ -32,6 +32,7 @@ export interface ApiDependencies {
   trustProxy?: number;
   /** A JSON line per request; none when absent (tests). */
   log?: Logger;
+  checkout?: CheckoutSettings;
   /** The payload codec server for the Temporal UI; mounted only when payloads are encrypted. */
   codec?: CodecServerSettings | undefined;
 }
@@ -53,7 +54,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     ...healthEndpoints(deps.db, deps.temporal),
     ...sumupWebhookEndpoints(deps.db, deps.temporal, deps.taskQueue, webhookLimit),
     ...cartEndpoints(deps.db, deps.auth.shopperTokenSecret),
-    ...checkoutEndpoints(deps.temporal, deps.taskQueue, metrics.checkoutStarted),
+    ...checkoutEndpoints(deps.temporal, deps.taskQueue, metrics.checkoutStarted, deps.checkout),
     ...orderEndpoints(deps.db, deps.temporal, deps.taskQueue, publicLimit, deps.returnPage),
     ...fragmentEndpoints(deps.db),
     metrics.endpoint,

@@ -23,6 +23,8 @@ const schema = z.object({
     ),
   /** HMAC secret shared with the storefront for shopper tokens. */
   SHOPPER_TOKEN_SECRET: z.string().min(32, 'SHOPPER_TOKEN_SECRET: at least 32 characters'),
+  /** How long a new checkout may retry creating SumUp's checkout before answering 503. */
+  CHECKOUT_CREATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   /** When set, `GET /metrics` wants it as a bearer token; unset, it is open. */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN: at least 16 characters').optional(),
   /** Per client IP: sustained requests per second, and how many may come at once. */

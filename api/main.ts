@@ -36,6 +36,7 @@ const app = createApp({
     },
   },
   metricsToken: config.METRICS_TOKEN,
+  checkout: { creationTimeoutMs: config.CHECKOUT_CREATION_TIMEOUT_MS },
   trustProxy: config.TRUST_PROXY,
   log,
   codec: payloadCodec && {

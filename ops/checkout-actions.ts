@@ -20,7 +20,8 @@ export interface CheckoutAction {
 /** What each ops action sends, and to which workflows. */
 export const checkoutActions: Record<ActionName, CheckoutAction> = {
   cancel: { signal: cancelCheckoutSignal, acceptedBy: [checkout.name] },
-  recheck: { signal: recheckNowSignal, acceptedBy: [checkout.name] },
+  // A late payment SumUp would not read is rechecked on its reconciliation.
+  recheck: { signal: recheckNowSignal, acceptedBy: [checkout.name, reconcileLatePayment.name] },
   'refund-handled': {
     signal: refundHandledSignal,
     // A late payment's refund is owed by its reconciliation, not by the checkout that ended.

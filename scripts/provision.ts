@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 // The tools that npm cannot install, each found or installed by its own script in scripts/
 // and cached (under ~/.cache/rose-checkout, or by apt). A script prints the tool's path on
@@ -53,7 +54,8 @@ export function provision(name: ToolName, env = process.env): Promise<Provisione
   let partial = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split('\n');
+    // Maven colours even its quiet output: keep the words, drop the escapes.
+    const lines = stripVTControlCharacters(partial + chunk.toString()).split('\n');
     partial = lines.pop()!;
     for (const line of lines.filter((l) => l.trim())) {
       lastLine = line;

@@ -61,6 +61,38 @@ export function controlRoutes(
     }
     res.json({ id: checkout.id, status: checkout.status });
   };
+  // What SumUp reports of an unpaid checkout, rewritten: how tests make a payment that is not
+  // the order's (another amount, currency, merchant or reference), which real SumUp never shows.
+  router.patch('/checkouts/:id', (req, res) => {
+    const checkout = store.find(String(req.params.id));
+    if (!checkout) return res.status(404).json({ error: 'no such checkout' });
+    const body = parsed(
+      z
+        .object({
+          amount_minor: z.number().int().positive(),
+          currency: z.string().length(3),
+          merchant_code: z.string().min(1),
+          checkout_reference: z.string().min(1),
+        })
+        .partial()
+        .strict(),
+      req,
+      res,
+    );
+    if (!body) return;
+    try {
+      store.update(checkout, {
+        ...(body.amount_minor !== undefined ? { amountMinor: body.amount_minor } : {}),
+        ...(body.currency !== undefined ? { currency: body.currency } : {}),
+        ...(body.checkout_reference !== undefined ? { reference: body.checkout_reference } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof StateError)) throw error;
+      return res.status(409).json({ error: error.code });
+    }
+    if (body.merchant_code !== undefined) checkout.merchantCode = body.merchant_code;
+    res.json({ id: checkout.id, status: checkout.status });
+  });
   router.post('/checkouts/:id/pay', settle('pay'));
   router.post('/checkouts/:id/fail', settle('fail'));
   router.post('/checkouts/:id/expire', settle('expire'));

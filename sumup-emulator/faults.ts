@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { sendUnauthorized } from './errors.ts';
 
 export const faultKinds = [
   /** 5xx with an HTML body, as a load balancer in trouble answers. */
@@ -14,6 +15,8 @@ export const faultKinds = [
   'reset',
   /** The request takes effect, then the answer is a 5xx: the client cannot know it worked. */
   'created-then-error',
+  /** SumUp's own 401, as for an API key revoked or rotated away. */
+  'unauthorized',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -92,6 +95,8 @@ export class Faults {
         case 'reset':
           req.socket.destroy();
           return;
+        case 'unauthorized':
+          return sendUnauthorized(res);
         case 'latency':
           await sleep(rule.delayMs ?? 30_000);
           return next();

@@ -9,6 +9,11 @@ export const checkoutStates = [
   'creating_payment',
   'awaiting_payment',
   'closing',
+  /**
+   * SumUp would not say whether the shopper paid (a final 404, 401 or 403 on read or close):
+   * the claims were released at the deadline, and the checkout waits for ops' recheck.
+   */
+  'needs_attention',
   'paid',
   'refund_due',
   'refunded',
@@ -19,6 +24,8 @@ export const checkoutStates = [
   'empty',
   /** A late webhook whose checkout SumUp does not report paid. */
   'not_paid',
+  /** SumUp took a payment that does not match the order: refunded in full, never confirmed. */
+  'payment_mismatch',
 ] as const;
 export type CheckoutState = (typeof checkoutStates)[number];
 
@@ -31,6 +38,7 @@ export const finalStates: readonly CheckoutState[] = [
   'unavailable',
   'empty',
   'not_paid',
+  'payment_mismatch',
 ];
 
 export interface CheckoutView {
@@ -44,6 +52,12 @@ export interface CheckoutView {
   problems?: LineProblem[];
   /** Lines paid for that could not be honoured, and the refund owed for them. */
   paid?: PaidOutcome;
+  /**
+   * Why it ended without payment or waits for ops, as a code and SumUp's answer:
+   * `payment_provider_refused`, `payment_provider_unavailable`, `sumup_unreadable: …`,
+   * `payment_mismatch: amount, currency`.
+   */
+  reason?: string;
   /** When each step happened (workflow time, ISO 8601). */
   steps: Partial<Record<CheckoutState, string>>;
 }
@@ -58,6 +72,8 @@ export interface CheckoutInput {
   pollMaxMs?: number;
   /** How hard to try SumUp with a refund before handing it to ops. */
   refundRetry?: RefundRetry;
+  /** How long creating the SumUp checkout may keep retrying before the claims go back. */
+  creationTimeoutMs?: number;
 }
 
 /** SumUp said something changed. Carries nothing: the workflow reads SumUp itself. */
@@ -65,7 +81,7 @@ export const sumupWebhookSignal = defineSignal('sumupWebhook');
 /** The shopper came back to the return page. */
 export const shopperReturnedSignal = defineSignal('shopperReturned');
 export const cancelCheckoutSignal = defineSignal('cancelCheckout');
-/** Ops: read SumUp now. */
+/** Ops: read SumUp now (and, in `needs_attention`, close the checkout there again). */
 export const recheckNowSignal = defineSignal('recheckNow');
 /** Ops: the refund owed was handled outside rose-checkout. */
 export const refundHandledSignal = defineSignal('refundHandled');

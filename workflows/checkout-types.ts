@@ -53,3 +53,12 @@ export interface PaidOutcome {
   /** The refund recorded for them, if any. */
   refund?: { refundId: number; amountMinor: number; currency: string };
 }
+
+/** A payment SumUp took that is not the order's: what it took, and which fields differ. */
+export interface PaymentMismatch {
+  transactionId: string;
+  amountMinor: number;
+  currency: string;
+  /** `amount`, `currency`, `merchant_code`, `checkout_reference`. */
+  mismatches: string[];
+}

@@ -1,4 +1,5 @@
 import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { PaymentState } from '../activities/payments/checkout-payments.ts';
 import { db, sumup } from './activity-proxies.ts';
 import {
   cancelCheckoutSignal,
@@ -15,7 +16,9 @@ import {
 import type { ClosedOutcome } from './checkout-types.ts';
 import { OrderId, PageId, ShopperId } from './search-attributes.ts';
 import { trackCheckout } from './checkout-view.ts';
-import { settlePaidOrder } from './settle-payment.ts';
+import { runsEdgePaths } from './generations.ts';
+import { settlePayment, showSettled } from './settle-payment.ts';
+import { askSumup, finalRefusal, type PaymentAnswer } from './sumup-answers.ts';
 
 const DEFAULT_EXPIRY_MS = 30 * 60_000;
 // Polling is the fallback for a webhook SumUp gave up on while the shopper never came back
@@ -26,6 +29,9 @@ const DEFAULT_EXPIRY_MS = 30 * 60_000;
 // throughput on 2 cores. Every 10 minutes: twice in a checkout's 30.
 const DEFAULT_POLL_INITIAL_MS = 10 * 60_000;
 const DEFAULT_POLL_MAX_MS = 10 * 60_000;
+// The storefront's request waits on SumUp's checkout, and the order's seats are held
+// meanwhile: past this, the claims go back and the storefront is told to try later.
+const DEFAULT_CREATION_TIMEOUT_MS = 20_000;
 
 /**
  * One shopper's checkout, start to end: order from the cart, claims, SumUp's hosted
@@ -85,29 +91,49 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
 
   const expiresInMs = input.expiresInMs ?? DEFAULT_EXPIRY_MS;
   const deadline = Date.now() + expiresInMs;
+  // Generation 4 (every new checkout) ends SumUp's edge answers in states ops can act on;
+  // older histories replay as they ran (workflows/generations.ts).
+  const edges = runsEdgePaths();
   enter('creating_payment');
   try {
     const payment = await sumup.createSumupCheckout({
       orderId,
       expiresAt: new Date(deadline).toISOString(),
       description: `Order ${orderId}`,
+      // SumUp being down is retried only until then: the storefront's request waits on it,
+      // and the seats are held meanwhile.
+      ...(edges
+        ? {
+            giveUpAt: new Date(
+              Date.now() + (input.creationTimeoutMs ?? DEFAULT_CREATION_TIMEOUT_MS),
+            ).toISOString(),
+          }
+        : {}),
     });
     view.hostedCheckoutUrl = payment.hostedCheckoutUrl;
   } catch (error) {
-    // SumUp refused for good (credentials, validation): give the claims back.
+    // SumUp refused for good (credentials, validation), or did not answer before the
+    // creation deadline: give the claims back, and the storefront says why.
     await db.releaseClaims({ orderId, outcome: 'failed' });
-    finish('failed');
-    throw error;
+    if (!edges) {
+      finish('failed');
+      throw error;
+    }
+    view.reason = finalRefusal(error)?.startsWith('SumupCreationDeadline:')
+      ? 'payment_provider_unavailable'
+      : 'payment_provider_refused';
+    return finish('failed');
   }
   enter('awaiting_payment');
 
   let outcome: ClosedOutcome;
+  let declined = false;
   let pollMs = input.pollInitialMs ?? DEFAULT_POLL_INITIAL_MS;
   const pollMaxMs = input.pollMaxMs ?? DEFAULT_POLL_MAX_MS;
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      outcome = 'expired';
+      outcome = declined ? 'failed' : 'expired';
       break;
     }
     const woken = await condition(() => wake || cancelRequested, Math.min(pollMs, remaining));
@@ -117,29 +143,72 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
     }
     wake = false;
     if (!woken) pollMs = Math.min(pollMs * 2, pollMaxMs);
-    const payment = await sumup.readSumupCheckout({ orderId });
-    if (payment.status === 'PAID') return paid(orderId, payment.transactionId!);
-    if (payment.status === 'FAILED' || payment.status === 'EXPIRED') {
-      outcome = payment.status === 'FAILED' ? 'failed' : 'expired';
+    const read = () => sumup.readSumupCheckout({ orderId });
+    const payment = edges ? await askSumup(read) : await read();
+    if (payment.status === 'PAID') return paid(payment);
+    if (payment.status === 'EXPIRED' || (payment.status === 'FAILED' && !edges)) {
+      outcome = payment.status === 'FAILED' || declined ? 'failed' : 'expired';
       break;
     }
+    // A declined card is not the end: SumUp's hosted page lets the shopper try another
+    // until the checkout expires. Nor is SumUp refusing to say (UNREADABLE): the claims
+    // stay until the deadline, which closes the checkout.
+    if (payment.status === 'FAILED') declined = true;
   }
 
   // No payment yet: close the SumUp checkout, and read it one last time, since a payment
   // can land in the last second.
   enter('closing');
-  const last = await sumup.deactivateSumupCheckout({ orderId });
-  if (last.status === 'PAID') return paid(orderId, last.transactionId!);
+  const close = () => sumup.deactivateSumupCheckout({ orderId });
+  const last = edges ? await closeByDeadline(await askSumup(close)) : await close();
+  if (last.status === 'PAID') return paid(last);
   await db.releaseClaims({ orderId, outcome });
+  if (last.status === 'UNREADABLE') return needsAttention(last.reason);
   return finish(outcome);
 
-  async function paid(orderId: number, transactionId: string): Promise<CheckoutView> {
-    const settled = await settlePaidOrder(orderId, transactionId, {
+  /**
+   * SumUp would neither close the checkout nor say how it stands: its hosted page might
+   * still take the shopper's money, so the claims stay until the deadline, and every
+   * wake-up (a webhook, the shopper, ops) tries to close it again.
+   */
+  async function closeByDeadline(first: PaymentAnswer): Promise<PaymentAnswer> {
+    let answer = first;
+    while (answer.status === 'UNREADABLE' && deadline - Date.now() > 0) {
+      await condition(() => wake, deadline - Date.now());
+      wake = false;
+      answer = await askSumup(close);
+    }
+    return answer;
+  }
+
+  /**
+   * The claims are back in the cart, but whether the shopper paid is unknown: the checkout
+   * waits, searchable as `needs_attention` with SumUp's answer, until a recheck (ops, or a
+   * webhook) gets an answer from SumUp.
+   */
+  async function needsAttention(reason: string): Promise<CheckoutView> {
+    view.reason = reason;
+    enter('needs_attention');
+    for (;;) {
+      await condition(() => wake);
+      wake = false;
+      const answer = await askSumup(close);
+      if (answer.status === 'PAID') return paid(answer);
+      if (answer.status !== 'UNREADABLE') {
+        delete view.reason;
+        return finish(outcome);
+      }
+      view.reason = answer.reason;
+    }
+  }
+
+  async function paid(payment: PaymentState): Promise<CheckoutView> {
+    const settled = await settlePayment(orderId, payment, {
       enter,
       refundHandled: () => refundHandled,
       refundRetry: input.refundRetry,
     });
-    view.paid = settled.outcome;
+    showSettled(view, settled);
     return finish(settled.state);
   }
 

@@ -13,8 +13,22 @@ const LOCAL_DB_STEPS = 'local-db-steps';
  */
 const LOCAL_STEPS = 'local-steps';
 
-/** True for checkouts of generation 3 (every new one). Call it before any other step. */
-export const runsLocalSteps = () => patched(LOCAL_STEPS);
+/**
+ * Generation 4: SumUp's edge answers end in states ops can act on instead of a failed
+ * workflow: a final refusal on read or close is `needs_attention`, a declined card is not the
+ * end before the deadline, what was paid is checked against the order, and creating the
+ * SumUp checkout gives up at a deadline.
+ */
+const EDGE_PATHS = 'edge-paths';
+
+/** True for checkouts of generation 4 (every new one). */
+export const runsEdgePaths = () => patched(EDGE_PATHS);
+
+/**
+ * True for generations 3 and 4. Call it before any other step: a checkout's first call
+ * (`trackCheckout`) asks it, so the newest generation's marker leads the history.
+ */
+export const runsLocalSteps = () => runsEdgePaths() || patched(LOCAL_STEPS);
 
 /**
  * True for generations 2 and 3. Generation 2 histories hold their marker before the first

@@ -1,9 +1,11 @@
-import { setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import { sumup, type RefundRetry } from './activity-proxies.ts';
-import { refundHandledSignal, type CheckoutView } from './checkout-messages.ts';
+import { recheckNowSignal, refundHandledSignal, type CheckoutView } from './checkout-messages.ts';
 import { trackCheckout } from './checkout-view.ts';
+import { runsEdgePaths } from './generations.ts';
 import { OrderId } from './search-attributes.ts';
-import { settlePaidOrder } from './settle-payment.ts';
+import { settlePayment, showSettled } from './settle-payment.ts';
+import { askSumup, type PaymentAnswer } from './sumup-answers.ts';
 
 export interface ReconcileInput {
   orderId: number;
@@ -22,22 +24,34 @@ export async function reconcileLatePayment(input: ReconcileInput): Promise<Check
   const { orderId } = input;
   const { view, enter, tag } = trackCheckout('closing', { orderId });
   let refundHandled = false;
+  let recheck = false;
   setHandler(refundHandledSignal, () => void (refundHandled = true));
+  setHandler(recheckNowSignal, () => void (recheck = true));
   tag([{ key: OrderId, value: String(orderId) }]);
   enter('closing');
 
-  const payment = await sumup.readSumupCheckout({ orderId });
+  const read = () => sumup.readSumupCheckout({ orderId });
+  let payment: PaymentAnswer = runsEdgePaths() ? await askSumup(read) : await read();
+  while (payment.status === 'UNREADABLE') {
+    // SumUp would not say whether it took the money: ops look, and a recheck asks again.
+    view.reason = payment.reason;
+    enter('needs_attention');
+    await condition(() => recheck);
+    recheck = false;
+    payment = await askSumup(read);
+  }
+  delete view.reason;
   if (payment.status !== 'PAID') {
     // Not paid: a forged or stale webhook. The order stays as its checkout closed it.
     enter('not_paid');
     return view;
   }
-  const settled = await settlePaidOrder(orderId, payment.transactionId!, {
+  const settled = await settlePayment(orderId, payment, {
     enter,
     refundHandled: () => refundHandled,
     refundRetry: input.refundRetry,
   });
-  view.paid = settled.outcome;
+  showSettled(view, settled);
   enter(settled.state);
   return view;
 }

@@ -1,9 +1,10 @@
 import type { Database } from '../../db/client.ts';
 import { claimEntriesAndTickets, releaseClaims } from '../calendar/claims.ts';
-import type { ClosedOutcome } from '../../workflows/checkout-types.ts';
+import type { ClosedOutcome, PaymentMismatch } from '../../workflows/checkout-types.ts';
 import { confirmPaidOrder } from './confirm-paid-order.ts';
 import { createOrderFromCart, type CreateOrderInput } from './create-order.ts';
 import { markRefundHandled } from './mark-refund-handled.ts';
+import { recordMismatchRefund } from './refund-mismatched-payment.ts';
 
 export function createOrderActivities(db: Database) {
   return {
@@ -15,5 +16,7 @@ export function createOrderActivities(db: Database) {
     confirmPaidOrder: (input: { orderId: number; transactionId: string }) =>
       confirmPaidOrder(db, input),
     markRefundHandled: (input: { refundId: number }) => markRefundHandled(db, input.refundId),
+    recordMismatchRefund: (input: PaymentMismatch & { orderId: number }) =>
+      recordMismatchRefund(db, input),
   };
 }

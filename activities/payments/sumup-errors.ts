@@ -13,6 +13,8 @@ export const SumupFailure = {
   notFound: 'SumupNotFound',
   /** 409, 422: already processed, expired, or more than is refundable. */
   conflict: 'SumupConflict',
+  /** Still unavailable when creating a checkout had to give up: not a refusal. */
+  creationDeadline: 'SumupCreationDeadline',
 } as const;
 
 export interface SumupFailureDetails {

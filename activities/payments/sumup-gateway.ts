@@ -25,6 +25,8 @@ export interface CheckoutSnapshot {
   status: SumupCheckoutStatus;
   amountMinor: number;
   currency: string;
+  /** The merchant SumUp says it is for: compared with ours in the activity, never returned. */
+  merchantCode?: string;
   hostedCheckoutUrl?: string;
   /** The successful transaction, once paid: what a refund names. */
   transactionId?: string;
@@ -159,6 +161,7 @@ function snapshot(checkout: CheckoutSuccess): CheckoutSnapshot {
     status: checkout.status,
     amountMinor,
     currency,
+    ...(checkout.merchant_code ? { merchantCode: checkout.merchant_code } : {}),
     ...(checkout.hosted_checkout_url ? { hostedCheckoutUrl: checkout.hosted_checkout_url } : {}),
     ...(checkout.transaction_id ? { transactionId: checkout.transaction_id } : {}),
     ...(checkout.transaction_code ? { transactionCode: checkout.transaction_code } : {}),

@@ -41,6 +41,13 @@ const checkoutSchema = z.object({
   totalMinor: z.number().int().nullable(),
   currency: z.string().nullable(),
   problems: z.array(lineProblemSchema).optional(),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      'Why it ended unpaid or waits for ops: `payment_provider_refused`, ' +
+        '`payment_provider_unavailable`, `sumup_unreadable…` (needs_attention), `payment_mismatch: …`.',
+    ),
   steps: z.record(z.string(), z.string()).describe('When each state was entered.'),
 });
 
@@ -53,6 +60,7 @@ function answer(view: CheckoutView): z.infer<typeof checkoutSchema> {
     totalMinor: view.totalMinor ?? null,
     currency: view.currency ?? null,
     ...(view.problems ? { problems: view.problems } : {}),
+    ...(view.reason ? { reason: view.reason } : {}),
     steps: view.steps,
   };
 }
@@ -62,10 +70,19 @@ const scopeOf = (scope: 'global' | number): CheckoutScope => ({
 });
 const shopperCheckouts = { access: 'shopper', tag: 'checkout' } as const;
 
+export interface CheckoutSettings {
+  /** How long creating SumUp's checkout may retry before the storefront gets a 503. */
+  creationTimeoutMs?: number;
+}
+
+/** What the storefront is told to wait before trying again while SumUp is unavailable. */
+const PROVIDER_RETRY_AFTER_SECONDS = 30;
+
 export function checkoutEndpoints(
   client: Client,
   taskQueue: string,
   onStarted: (scope: CheckoutScopeLabel) => void = () => {},
+  settings: CheckoutSettings = {},
 ): Endpoint[] {
   const handleOf = (res: Response, scope: 'global' | number) =>
     client.workflow.getHandle(checkoutWorkflowId(shopperOf(res), scopeOf(scope)));
@@ -87,6 +104,11 @@ export function checkoutEndpoints(
             description: 'SumUp refused the checkout; the cart is as it was.',
             schema: problemResponses(400)[400]!.schema,
           },
+          503: {
+            description:
+              'SumUp did not answer before the creation deadline; the cart is as it was. Try again after Retry-After.',
+            schema: problemResponses(400)[400]!.schema,
+          },
         },
       },
       async ({ body }, _req, res) => {
@@ -96,7 +118,15 @@ export function checkoutEndpoints(
           startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
             workflowId: checkoutWorkflowId(shopper, scope),
             taskQueue,
-            args: [{ shopper, scope }],
+            args: [
+              {
+                shopper,
+                scope,
+                ...(settings.creationTimeoutMs
+                  ? { creationTimeoutMs: settings.creationTimeoutMs }
+                  : {}),
+              },
+            ],
             workflowIdConflictPolicy: 'USE_EXISTING',
           }),
         });
@@ -107,6 +137,14 @@ export function checkoutEndpoints(
           throw new ApiProblem(409, 'lines_unavailable', 'Some lines cannot be bought.', [], {
             problems: view.problems ?? [],
           });
+        }
+        if (view.state === 'failed' && view.reason === 'payment_provider_unavailable') {
+          res.set('retry-after', String(PROVIDER_RETRY_AFTER_SECONDS));
+          throw new ApiProblem(
+            503,
+            'payment_provider_unavailable',
+            'The payment provider is not answering; the cart is unchanged. Try again later.',
+          );
         }
         if (view.state === 'failed' && !view.hostedCheckoutUrl) {
           throw new ApiProblem(

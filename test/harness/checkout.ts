@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import type { PaymentSettings } from '../../activities/payments/checkout-payments.ts';
 import type { Database } from '../../db/client.ts';
 import { pagePaymentSettings, pageSumupCredentials } from '../../db/schema/index.ts';
@@ -56,3 +56,29 @@ export function startCheckout(ctx: TestContext, input: CheckoutInput) {
 
 /** The SumUp checkout id inside a hosted checkout URL (`…/pay/c-<id>`). */
 export const sumupIdOf = (hostedUrl: string) => hostedUrl.split('/pay/c-')[1]!;
+
+/**
+ * How many times the workflow's history shows an activity of this name completed: as an
+ * activity task, or as a local activity's marker (which names its type in plain JSON).
+ */
+export async function completedActivities(handle: WorkflowHandle, name: string): Promise<number> {
+  const { events } = await handle.fetchHistory();
+  const scheduled = new Set(
+    (events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name)
+      .map((e) => String(e.eventId)),
+  );
+  const remote = (events ?? []).filter((e) =>
+    scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+  );
+  const local = (events ?? []).filter((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.details?.data?.payloads?.[0]?.data;
+    if (marker?.markerName !== 'core_local_activity' || !data || marker.failure) return false;
+    return (
+      (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type ===
+      name
+    );
+  });
+  return remote.length + local.length;
+}
