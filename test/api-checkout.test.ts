@@ -108,6 +108,35 @@ describe('POST /v1/checkouts', () => {
   });
 });
 
+describe('while SumUp is down', () => {
+  it('answers 503 payment_provider_unavailable with Retry-After by the creation deadline, and the cart is as it was', async () => {
+    const { shop, shopper } = await shopperWithTickets();
+    const impatient = await startApi(ctx, { checkout: { creationTimeoutMs: 2_000 } });
+    await f.control('/faults', { kind: 'server-error', route: 'POST /v0.1/checkouts' });
+    try {
+      const before = await (await impatient.call('/v1/cart', { shopper })).json();
+      await ctx.withWorker(async () => {
+        const asked = Date.now();
+        const res = await impatient.call('/v1/checkouts', {
+          method: 'POST',
+          body: JSON.stringify({ pageId: shop.page.id }),
+          shopper,
+        });
+        // The deadline, plus the margin of a workflow task.
+        expect(Date.now() - asked).toBeLessThan(2_000 + 3_000);
+        expect(res.status).toBe(503);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(((await res.json()) as { code: string }).code).toBe('payment_provider_unavailable');
+      }, payments);
+      expect(await (await impatient.call('/v1/cart', { shopper })).json()).toEqual(before);
+    } finally {
+      await f.control('/faults', undefined, 'DELETE');
+      await impatient.close();
+    }
+  });
+});
+
 describe('bad requests get a clear problem and change nothing', () => {
   it.each([
     ['no service credential', { service: 'wrong' }, 401, 'unauthenticated'],

@@ -28,7 +28,7 @@ export async function startApi(
   ctx: TestContext,
   options: Pick<
     ApiDependencies,
-    'rateLimits' | 'metricsToken' | 'returnPage' | 'codec' | 'trustProxy'
+    'rateLimits' | 'metricsToken' | 'returnPage' | 'codec' | 'trustProxy' | 'checkout'
   > = {},
 ): Promise<TestApi> {
   const serviceToken = `svc-${randomUUID()}`;
