@@ -10,7 +10,7 @@ import {
   refundRequest,
 } from './schemas.ts';
 import { StateError, type Account, type Checkout, type EmulatorStore } from './store.ts';
-import { checkoutView } from './views.ts';
+import { checkoutView, transactionFullView } from './views.ts';
 
 export interface ApiContext {
   store: EmulatorStore;
@@ -257,6 +257,24 @@ export function apiRoutes(ctx: ApiContext): express.Router {
         });
       }
       refund(req, res, owner, parsed.data.amount, false);
+    },
+  );
+
+  // What SumUp has refunded of a transaction, read back before a refund is sent again.
+  on(
+    'get',
+    '/v2.1/merchants/:merchantCode/transactions',
+    () => undefined,
+    (req, res) => {
+      const owner = account(ctx, req, res);
+      if (!owner) return;
+      const id = typeof req.query.id === 'string' ? req.query.id : undefined;
+      const found =
+        req.params.merchantCode === owner.merchantCode && id
+          ? store.transaction(owner, id)
+          : undefined;
+      if (!found) return notFound(res);
+      res.json(transactionFullView(found.transaction, found.checkout.merchantCode));
     },
   );
 

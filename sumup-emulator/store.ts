@@ -17,6 +17,8 @@ export interface Transaction {
   status: TransactionStatus;
   timestamp: Date;
   refundedMinor: number;
+  /** Each refund SumUp accepted: what `GET /v2.1/…/transactions?id=` lists as REFUND events. */
+  refunds: { id: number; amountMinor: number; timestamp: Date }[];
 }
 
 export interface Checkout {
@@ -58,6 +60,8 @@ export type StatusListener = (checkout: Checkout, previous: CheckoutStatus) => v
  * which tests can move forward.
  */
 export class EmulatorStore {
+  /** Transaction event ids are numbers at SumUp, unique across the merchant's events. */
+  private lastEventId = 9_000_000_000;
   readonly accounts = new Map<string, Account>();
   private readonly checkouts = new Map<string, Checkout>();
   /** Checkout ids by account and reference: creation checks for a duplicate every time. */
@@ -185,6 +189,7 @@ export class EmulatorStore {
       status: approved ? 'SUCCESSFUL' : 'FAILED',
       timestamp: this.now(),
       refundedMinor: 0,
+      refunds: [],
     });
     return this.transition(checkout, approved ? 'PAID' : 'FAILED');
   }
@@ -216,6 +221,8 @@ export class EmulatorStore {
   }
 
   refund(transaction: Transaction, amountMinor: number): void {
+    this.lastEventId += 1;
+    transaction.refunds.push({ id: this.lastEventId, amountMinor, timestamp: this.now() });
     transaction.refundedMinor += amountMinor;
     if (transaction.refundedMinor === transaction.amountMinor) transaction.status = 'REFUNDED';
   }

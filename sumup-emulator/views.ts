@@ -19,6 +19,34 @@ function transactionView(transaction: Transaction, merchantCode: string) {
   };
 }
 
+/**
+ * A transaction as `GET /v2.1/merchants/{merchant_code}/transactions?id=` returns it
+ * (TransactionFull): with its refunds as events, both the compact `events` and the detailed
+ * `transaction_events`.
+ */
+export function transactionFullView(transaction: Transaction, merchantCode: string) {
+  const amount = (minor: number) => toMajorUnits(minor, transaction.currency);
+  return {
+    ...transactionView(transaction, merchantCode),
+    events: transaction.refunds.map((refund) => ({
+      id: refund.id,
+      transaction_id: transaction.id,
+      type: 'REFUND' as const,
+      status: 'REFUNDED' as const,
+      amount: amount(refund.amountMinor),
+      timestamp: refund.timestamp.toISOString(),
+    })),
+    transaction_events: transaction.refunds.map((refund) => ({
+      id: refund.id,
+      event_type: 'REFUND' as const,
+      status: 'REFUNDED' as const,
+      amount: amount(refund.amountMinor),
+      date: refund.timestamp.toISOString().slice(0, 10),
+      timestamp: refund.timestamp.toISOString(),
+    })),
+  };
+}
+
 /** A checkout as SumUp's API returns it (the Checkout Success shape of the spec). */
 export function checkoutView(
   checkout: Checkout,

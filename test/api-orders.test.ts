@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
-import { outboxEvents, ticketTypes } from '../db/schema/index.ts';
+import { outboxEvents, tickets, ticketTypes } from '../db/schema/index.ts';
 import { checkoutWorkflowId } from '../workflows/checkout-messages.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { startApi, type TestApi } from './harness/api.ts';
-import { emulatorPayments, shopPayingEmulator, sumupIdOf } from './harness/checkout.ts';
+import {
+  emulatorPayments,
+  expiredOrderStillOpenAtSumup,
+  shopPayingEmulator,
+  sumupIdOf,
+} from './harness/checkout.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
@@ -212,6 +217,31 @@ describe('the return page', () => {
       expect(html).toContain('£15.00 will be refunded');
       expect(html).toContain('<li>Friday gig: Standing</li>');
     }, payments);
+  });
+
+  it('asks SumUp before saying not paid: a payment that landed after the checkout gave up shows paid', async () => {
+    const { shopper, orderId, ticket, sumupId } = await expiredOrderStillOpenAtSumup(
+      ctx.database.db,
+      payments,
+      3,
+    );
+    // The shopper paid late, and SumUp's webhook never came.
+    await f.control('/webhooks/behaviour', { drop: true }, 'PUT');
+    try {
+      await f.control(`/checkouts/${sumupId}/pay`);
+      await ctx.withWorker(async () => {
+        const token = await tokenOf(orderId, shopper);
+        const html = await pageText(await fetch(`${api.url}/checkout/return/${token}`));
+        expect(html).toContain('data-outcome="paid"');
+      }, payments);
+    } finally {
+      await f.control('/webhooks/behaviour', { drop: false }, 'PUT');
+    }
+    const [confirmed] = await ctx.database.db
+      .select()
+      .from(tickets)
+      .where(eq(tickets.id, ticket.id));
+    expect(confirmed!.state).toBe('confirmed');
   });
 
   it('says not paid when the shopper cancelled, and 404 for a token nobody has', async () => {

@@ -197,6 +197,36 @@ describe('a payment that is not the order’s', () => {
   });
 });
 
+describe('a full refund whose answer is lost', () => {
+  it('is read back from SumUp and never sent again: the shopper is paid back once', async () => {
+    const { input } = await shopperWithTicket();
+    await f.control('/faults', {
+      kind: 'created-then-error',
+      route: 'POST /v1.0/merchants/:merchantCode/payments/:transactionId/refunds',
+      times: 1,
+    });
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(ctx, {
+        ...input,
+        refundRetry: { maximumAttempts: 3, initialIntervalMs: 100 },
+      });
+      const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
+      await f.control(`/checkouts/${sumupId}`, { amount_minor: 1200 }, 'PATCH');
+      await f.control(`/checkouts/${sumupId}/pay`);
+      await handleOf(input).signal(sumupWebhookSignal);
+      return handleOf(input).result();
+    }, payments);
+    // Resent, the full refund would have met SumUp's 409 and asked ops for money already back.
+    expect(result.state).toBe('payment_mismatch');
+    expect(Object.keys(result.steps)).not.toContain('refund_due');
+    const transaction = f.emulator.store.find(sumupIdOf(result.hostedCheckoutUrl!))!
+      .transactions[0]!;
+    expect(transaction.refunds.map((r) => r.amountMinor)).toEqual([1200]);
+    const [order] = await db().select().from(orders).where(eq(orders.id, result.orderId!));
+    expect(order!.refundState).toBe('refunded');
+  });
+});
+
 describe('creating the SumUp checkout', () => {
   it('gives up at the creation deadline while SumUp is down: the claims go back and the workflow completes', async () => {
     const { ticketId, input } = await shopperWithTicket();

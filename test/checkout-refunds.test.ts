@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
+import { claimEntriesAndTickets } from '../activities/calendar/claims.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
-import {
-  createPaymentActivities,
-  type PaymentSettings,
-} from '../activities/payments/checkout-payments.ts';
+import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import { orders, outboxEvents, refunds, tickets, ticketTypes } from '../db/schema/index.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import {
@@ -20,6 +17,7 @@ import { createTestContext, type TestContext } from './harness/context.ts';
 import { recordHistories } from './harness/histories.ts';
 import {
   emulatorPayments,
+  expiredOrderStillOpenAtSumup,
   shopPayingEmulator,
   startCheckout,
   sumupIdOf,
@@ -107,6 +105,37 @@ describe('paid tickets that can no longer be honoured', () => {
     ]);
   });
 
+  it('are refunded once at SumUp when its answer to the refund is lost, then read back, not resent', async () => {
+    const shop = await refundingShop(5);
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addTickets(shopper.userId, 2);
+    const input: CheckoutInput = {
+      shopper,
+      scope: { pageId: shop.page.id },
+      pollInitialMs: 60_000,
+      refundRetry: FAST_REFUND_RETRY,
+    };
+    // SumUp refunds, then the answer is a 5xx: the worker cannot know it worked.
+    await f.control('/faults', {
+      kind: 'created-then-error',
+      route: 'POST /v1.0/merchants/:merchantCode/payments/:transactionId/refunds',
+      times: 1,
+    });
+
+    const result = await ctx.withWorker(async () => {
+      const handle = await payAfterTheEventShrinks(shop, input);
+      return handle.result();
+    }, payments);
+
+    expect(result).toMatchObject({ state: 'refunded', paid: { refund: { amountMinor: 1500 } } });
+    // One refund at SumUp, for the ticket that lost its seat; not two.
+    const transaction = transactionOf(sumupIdOf(result.hostedCheckoutUrl!));
+    expect(transaction.refunds.map((r) => r.amountMinor)).toEqual([1500]);
+    expect(transaction.refundedMinor).toBe(1500);
+    const [refund] = await db().select().from(refunds).where(eq(refunds.orderId, result.orderId!));
+    expect([refund!.status, refund!.attempts]).toEqual(['issued', 2]);
+  });
+
   it('wait as refund_due while SumUp keeps refusing the refund, until ops say it was handled', async () => {
     const shop = await refundingShop(5);
     const shopper = { userId: `u-${randomUUID()}` };
@@ -150,31 +179,8 @@ describe('paid tickets that can no longer be honoured', () => {
 });
 
 describe('a payment that arrives after the checkout gave up', () => {
-  /** An order that our side closed as expired while its SumUp checkout was still open. */
-  async function expiredOrderStillPayable(seats: number) {
-    const shop = await refundingShop(seats);
-    const shopper = { userId: `u-${randomUUID()}` };
-    const [ticket] = await shop.addTickets(shopper.userId, 1);
-    const created = await createOrderFromCart(db(), {
-      idempotencyKey: randomUUID(),
-      workflowId: 'checkout-that-expired',
-      workflowRunId: 'test-run',
-      shopper,
-      scope: { pageId: shop.page.id },
-    });
-    if (created.kind !== 'created') throw new Error('no order');
-    const { orderId } = created.order;
-    await claimEntriesAndTickets(db(), orderId);
-    const { hostedCheckoutUrl } = await createPaymentActivities(db(), payments).createSumupCheckout(
-      {
-        orderId,
-        expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
-        description: `Order ${orderId}`,
-      },
-    );
-    await releaseClaims(db(), orderId, 'expired');
-    return { shop, orderId, ticket: ticket!, sumupId: sumupIdOf(hostedCheckoutUrl) };
-  }
+  const expiredOrderStillPayable = (seats: number) =>
+    expiredOrderStillOpenAtSumup(db(), payments, seats);
 
   const reconcile = (orderId: number) =>
     ctx.withWorker(

@@ -1,18 +1,21 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { orders, pagePaymentSettings, refunds } from '../../db/schema/index.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { PaymentSettings } from './checkout-payments.ts';
 import { resolveSumupCredentials } from './credentials.ts';
+import { nextRefundStep } from './refund-ledger.ts';
 import { SumupGateway } from './sumup-gateway.ts';
 
 export type RefundIssue = 'issued' | 'manual';
 
 /**
  * Pays a recorded refund back through SumUp, when the page allows automatic refunds
- * ('manual' otherwise: ops refund by hand). Issuing twice issues once: an issued refund is
- * remembered. Each failed attempt is recorded on the refund for ops to see.
+ * ('manual' otherwise: ops refund by hand). The refund row is the intent, written before
+ * anything is sent. SumUp takes no idempotency key, so before every POST the transaction is
+ * read back from SumUp: a refund SumUp already holds (its answer was lost, or we crashed
+ * after it) is marked issued, never sent again. Each attempt is recorded for ops to see.
  */
 export async function issueRefund(
   db: Database,
@@ -27,36 +30,56 @@ export async function issueRefund(
     .where(eq(refunds.id, refundId));
   if (!row)
     throw ApplicationFailure.nonRetryable(`refund ${refundId} does not exist`, 'RefundMissing');
-  const { refund, order } = row;
-  if (refund.status === 'issued' || refund.status === 'handled') return 'issued';
+  const { order } = row;
+  if (row.refund.status === 'issued' || row.refund.status === 'handled') return 'issued';
   if (!(row.autoRefund ?? settings.autoRefundGlobal ?? false)) return 'manual';
-  if (!refund.sumupTransactionId) {
+  const transactionId = row.refund.sumupTransactionId;
+  if (!transactionId) {
     throw ApplicationFailure.nonRetryable(
       `refund ${refundId} names no SumUp transaction`,
       'RefundMissing',
     );
   }
-
   const credentials = await resolveSumupCredentials(db, order.pageId, settings.defaultMerchant);
   const gateway = new SumupGateway(credentials, {
     host: settings.sumupHost,
     timeoutMs: settings.sumupTimeoutMs,
   });
-  try {
-    await gateway.refund(refund.sumupTransactionId, refund.currency, refund.amountMinor);
-  } catch (error) {
-    const failure = error as ApplicationFailure;
-    await db
-      .update(refunds)
-      .set({
-        attempts: refund.attempts + 1,
-        lastError: failure.message,
-        ...(failure.nonRetryable ? { status: 'failed' as const } : {}),
-      })
-      .where(eq(refunds.id, refundId));
-    throw error;
-  }
-  await db.transaction(async (tx) => {
+
+  // The refunds of one SumUp transaction are issued one at a time: their rows stay locked
+  // from reading SumUp's record to marking this one issued.
+  const failed = await db.transaction(async (tx) => {
+    const ofTransaction = await tx
+      .select()
+      .from(refunds)
+      .where(eq(refunds.sumupTransactionId, transactionId))
+      .orderBy(refunds.id)
+      .for('update');
+    const refund = ofTransaction.find((r) => r.id === refundId)!;
+    if (refund.status === 'issued' || refund.status === 'handled') return undefined;
+    const attempt = async (): Promise<void> => {
+      const step = nextRefundStep({
+        refundedAtSumup: await gateway.refundedMinor(transactionId, refund.currency),
+        issuedBefore: ofTransaction
+          .filter((r) => r.id !== refundId && r.status === 'issued')
+          .reduce((sum, r) => sum + r.amountMinor, 0),
+        amountMinor: refund.amountMinor,
+      });
+      if (step.kind === 'unclear') {
+        throw ApplicationFailure.nonRetryable(
+          `refund ${refundId}: ${step.reason}`,
+          'RefundUnclear',
+        );
+      }
+      if (step.kind === 'send') {
+        await gateway.refund(transactionId, refund.currency, refund.amountMinor);
+      }
+    };
+    try {
+      await attempt();
+    } catch (error) {
+      return { error: error as ApplicationFailure, attempts: refund.attempts + 1 };
+    }
     await tx
       .update(refunds)
       .set({
@@ -66,7 +89,21 @@ export async function issueRefund(
         lastError: null,
       })
       .where(eq(refunds.id, refundId));
-    await tx.update(orders).set({ refundState: 'refunded' }).where(eq(orders.id, order.id));
+    // The order is refunded once none of its refunds is still owed.
+    const [owed] = await tx
+      .select({ id: refunds.id })
+      .from(refunds)
+      .where(
+        and(
+          eq(refunds.orderId, order.id),
+          ne(refunds.id, refundId),
+          ne(refunds.status, 'issued'),
+          ne(refunds.status, 'handled'),
+        ),
+      );
+    if (!owed) {
+      await tx.update(orders).set({ refundState: 'refunded' }).where(eq(orders.id, order.id));
+    }
     await recordEvent(tx, {
       type: 'order.refunded',
       key: `order.refunded:${order.id}:${refundId}`,
@@ -79,6 +116,19 @@ export async function issueRefund(
         by: 'sumup',
       },
     });
+    return undefined;
   });
+  if (failed) {
+    // The transaction wrote nothing; the failed attempt is put on record after it.
+    await db
+      .update(refunds)
+      .set({
+        attempts: failed.attempts,
+        lastError: failed.error.message,
+        ...(failed.error.nonRetryable ? { status: 'failed' as const } : {}),
+      })
+      .where(eq(refunds.id, refundId));
+    throw failed.error;
+  }
   return 'issued';
 }

@@ -1,4 +1,4 @@
-import SumUp, { APIError, type CheckoutSuccess } from '@sumup/sdk';
+import SumUp, { APIError, type CheckoutSuccess, type TransactionFull } from '@sumup/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Secret } from '../../db/secret.ts';
 import { toMajorUnits, toMinorUnits } from './minor-units.ts';
@@ -125,6 +125,37 @@ export class SumupGateway {
       }
       throw classifySumupError('deactivate checkout', error);
     }
+  }
+
+  /**
+   * What SumUp has refunded of a transaction so far, in minor units: its REFUND events,
+   * pending ones included (they are under way), failed ones not.
+   */
+  async refundedMinor(transactionId: string, currency: string): Promise<number> {
+    let transaction: TransactionFull;
+    try {
+      transaction = await this.sdk.transactions.get(this.credentials.merchantCode.reveal(), {
+        id: transactionId,
+      });
+    } catch (error) {
+      throw classifySumupError('read transaction', error);
+    }
+    // The detailed list when SumUp gives it, else the compact one: the same events.
+    const events = transaction.transaction_events?.length
+      ? transaction.transaction_events.map((e) => ({ ...e, type: e.event_type }))
+      : (transaction.events ?? []);
+    return events
+      .filter((e) => e.type === 'REFUND' && e.status !== 'FAILED')
+      .reduce((sum, e) => {
+        const minor = toMinorUnits(e.amount ?? NaN, currency);
+        if (minor === undefined) {
+          throw ApplicationFailure.retryable(
+            `SumUp answered a refund event of transaction ${transactionId} without an amount`,
+            SumupFailure.unavailable,
+          );
+        }
+        return sum + minor;
+      }, 0);
   }
 
   /** Refunds a paid transaction, in full or `amountMinor` of it. */

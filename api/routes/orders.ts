@@ -152,13 +152,22 @@ export function orderEndpoints(
         let order = await orderByToken(db, params.token);
         if (!order) throw notFound();
         Object.assign(res.locals, { orderId: order.id, workflowId: order.workflowId });
-        if (order.status === 'pending') {
-          await wakeCheckout(client, taskQueue, order, shopperReturnedSignal);
+        // Not paid yet, or closed unpaid: SumUp is asked before the page says "not paid", since
+        // the shopper may have paid after we gave up (a reconciliation then confirms it).
+        if (order.status !== 'paid') {
+          const reconciling = await wakeCheckout(client, taskQueue, order, shopperReturnedSignal);
+          let reconciled = reconciling === undefined;
+          void reconciling
+            ?.result()
+            .catch(() => undefined)
+            .finally(() => (reconciled = true));
           const deadline = Date.now() + returnPage.waitMs;
-          while (order.status === 'pending' && Date.now() < deadline) {
+          const reload = async () => (order = (await orderByToken(db, params.token)) ?? order);
+          while ((order.status === 'pending' || !reconciled) && Date.now() < deadline) {
             await new Promise((resolve) => setTimeout(resolve, returnPage.pollMs));
-            order = (await orderByToken(db, params.token))!;
+            await reload();
           }
+          await reload();
         }
         await showOrder(res, order, order.status === 'pending' ? 5 : undefined);
       },

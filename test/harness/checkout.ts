@@ -1,5 +1,11 @@
 import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
-import type { PaymentSettings } from '../../activities/payments/checkout-payments.ts';
+import { randomUUID } from 'node:crypto';
+import { claimEntriesAndTickets, releaseClaims } from '../../activities/calendar/claims.ts';
+import { createOrderFromCart } from '../../activities/orders/create-order.ts';
+import {
+  createPaymentActivities,
+  type PaymentSettings,
+} from '../../activities/payments/checkout-payments.ts';
 import type { Database } from '../../db/client.ts';
 import { pagePaymentSettings, pageSumupCredentials } from '../../db/schema/index.ts';
 import { Secret } from '../../db/secret.ts';
@@ -81,4 +87,35 @@ export async function completedActivities(handle: WorkflowHandle, name: string):
     );
   });
   return remote.length + local.length;
+}
+
+/**
+ * An order our side closed as expired while its SumUp checkout was still open, on a page
+ * that refunds automatically: what a payment after the checkout gave up lands on.
+ */
+export async function expiredOrderStillOpenAtSumup(
+  db: Database,
+  payments: PaymentSettings,
+  seats: number,
+) {
+  const shop = await shopPayingEmulator(db, { seats, autoRefund: true });
+  const shopper = { userId: `u-${randomUUID()}` };
+  const [ticket] = await shop.addTickets(shopper.userId, 1);
+  const created = await createOrderFromCart(db, {
+    idempotencyKey: randomUUID(),
+    workflowId: 'checkout-that-expired',
+    workflowRunId: randomUUID(),
+    shopper,
+    scope: { pageId: shop.page.id },
+  });
+  if (created.kind !== 'created') throw new Error('no order');
+  const { orderId } = created.order;
+  await claimEntriesAndTickets(db, orderId);
+  const { hostedCheckoutUrl } = await createPaymentActivities(db, payments).createSumupCheckout({
+    orderId,
+    expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
+    description: `Order ${orderId}`,
+  });
+  await releaseClaims(db, orderId, 'expired');
+  return { shop, shopper, orderId, ticket: ticket!, sumupId: sumupIdOf(hostedCheckoutUrl) };
 }
