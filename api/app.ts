@@ -52,10 +52,23 @@ export function createApp(deps: ApiDependencies): express.Express {
 
   const served: Endpoint[] = [
     ...healthEndpoints(deps.db, deps.temporal),
-    ...sumupWebhookEndpoints(deps.db, deps.temporal, deps.taskQueue, webhookLimit),
+    ...sumupWebhookEndpoints(
+      deps.db,
+      deps.temporal,
+      deps.taskQueue,
+      webhookLimit,
+      deps.checkout?.refundRetry,
+    ),
     ...cartEndpoints(deps.db, deps.auth.shopperTokenSecret),
     ...checkoutEndpoints(deps.temporal, deps.taskQueue, metrics.checkoutStarted, deps.checkout),
-    ...orderEndpoints(deps.db, deps.temporal, deps.taskQueue, publicLimit, deps.returnPage),
+    ...orderEndpoints(
+      deps.db,
+      deps.temporal,
+      deps.taskQueue,
+      publicLimit,
+      deps.returnPage,
+      deps.checkout?.refundRetry,
+    ),
     ...fragmentEndpoints(deps.db),
     metrics.endpoint,
   ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readEnv } from '../config/read-env.ts';
 import { codecKeysSetting } from '../temporal/codec-keys.ts';
+import { REFUND_RETRY_DAYS } from '../workflows/activity-proxies.ts';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 import { DEFAULT_RATE_LIMITS } from './rate-limit.ts';
 
@@ -25,6 +26,8 @@ const schema = z.object({
   SHOPPER_TOKEN_SECRET: z.string().min(32, 'SHOPPER_TOKEN_SECRET: at least 32 characters'),
   /** How long a new checkout may retry creating SumUp's checkout before answering 503. */
   CHECKOUT_CREATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
+  /** How many days a refund is retried at SumUp, with backoff, before ops are asked. */
+  REFUND_RETRY_DAYS: z.coerce.number().positive().max(30).default(REFUND_RETRY_DAYS),
   /** When set, `GET /metrics` wants it as a bearer token; unset, it is open. */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN: at least 16 characters').optional(),
   /** Per client IP: sustained requests per second, and how many may come at once. */

@@ -3,6 +3,7 @@ import { connectDatabase } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { createLogger } from '../observability/logger.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
+import { LASTING_REFUND_RETRY } from '../workflows/activity-proxies.ts';
 import { createApp } from './app.ts';
 import { readApiConfig } from './config.ts';
 
@@ -36,7 +37,13 @@ const app = createApp({
     },
   },
   metricsToken: config.METRICS_TOKEN,
-  checkout: { creationTimeoutMs: config.CHECKOUT_CREATION_TIMEOUT_MS },
+  checkout: {
+    creationTimeoutMs: config.CHECKOUT_CREATION_TIMEOUT_MS,
+    refundRetry: {
+      ...LASTING_REFUND_RETRY,
+      retryForMs: Math.round(config.REFUND_RETRY_DAYS * 24 * 3_600_000),
+    },
+  },
   trustProxy: config.TRUST_PROXY,
   log,
   codec: payloadCodec && {

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
 import type { OrderRow } from '../db/queries/orders.ts';
+import type { RefundRetry } from '../workflows/activity-proxies.ts';
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 
 /**
@@ -14,6 +15,7 @@ export async function wakeCheckout(
   taskQueue: string,
   order: OrderRow,
   signal: SignalDefinition,
+  refundRetry?: RefundRetry,
 ): Promise<WorkflowHandle<typeof reconcileLatePayment> | undefined> {
   try {
     await client.workflow
@@ -26,7 +28,7 @@ export async function wakeCheckout(
     return await client.workflow.start(reconcileLatePayment, {
       workflowId: reconcileWorkflowId(order.id),
       taskQueue,
-      args: [{ orderId: order.id }],
+      args: [{ orderId: order.id, ...(refundRetry ? { refundRetry } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
   }

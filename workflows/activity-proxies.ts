@@ -47,20 +47,32 @@ export const sumup = localWhen(runsLocalSteps, {
 });
 
 export interface RefundRetry {
-  maximumAttempts: number;
+  /** At most this many attempts (checkouts before generation 4 always set it). */
+  maximumAttempts?: number;
   initialIntervalMs: number;
+  /** Attempts stop once this long has passed since the first. */
+  retryForMs?: number;
 }
 
+/** Before generation 4: 10 attempts, about 50 minutes. */
 export const DEFAULT_REFUND_RETRY: RefundRetry = { maximumAttempts: 10, initialIntervalMs: 10_000 };
 
-/** Refunds give up after a bounded number of attempts: then a person takes over. */
-export const refunds = (retry: RefundRetry = DEFAULT_REFUND_RETRY) =>
+/** Generation 4: SumUp may be down for a while; days of backoff before a person takes over. */
+export const REFUND_RETRY_DAYS = 3;
+export const LASTING_REFUND_RETRY: RefundRetry = {
+  initialIntervalMs: 10_000,
+  retryForMs: REFUND_RETRY_DAYS * 24 * 3_600_000,
+};
+
+/** Refunds give up after a bounded number of attempts, or time: then a person takes over. */
+export const refunds = (retry: RefundRetry) =>
   proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
+    ...(retry.retryForMs ? { scheduleToCloseTimeout: retry.retryForMs } : {}),
     retry: {
-      maximumAttempts: retry.maximumAttempts,
+      ...(retry.maximumAttempts ? { maximumAttempts: retry.maximumAttempts } : {}),
       initialInterval: retry.initialIntervalMs,
-      maximumInterval: '10 minutes',
+      maximumInterval: retry.retryForMs ? '1 hour' : '10 minutes',
       nonRetryableErrorTypes: SUMUP_FINAL_FAILURES,
     },
   });

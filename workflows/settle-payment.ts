@@ -1,8 +1,15 @@
 import { ActivityFailure, condition } from '@temporalio/workflow';
 import type { PaymentState } from '../activities/payments/checkout-payments.ts';
-import { db, refunds, type RefundRetry } from './activity-proxies.ts';
+import {
+  db,
+  DEFAULT_REFUND_RETRY,
+  LASTING_REFUND_RETRY,
+  refunds,
+  type RefundRetry,
+} from './activity-proxies.ts';
 import type { CheckoutState, CheckoutView } from './checkout-messages.ts';
 import type { PaidOutcome } from './checkout-types.ts';
+import { runsEdgePaths } from './generations.ts';
 
 export interface SettleContext {
   enter(state: CheckoutState): void;
@@ -70,7 +77,9 @@ export async function settlePaidOrder(
 /** A recorded refund, paid back through SumUp, or by hand once ops say it was handled. */
 async function payBack(refundId: number, ctx: SettleContext): Promise<void> {
   try {
-    const issued = await refunds(ctx.refundRetry).issueRefund({ refundId });
+    const retry =
+      ctx.refundRetry ?? (runsEdgePaths() ? LASTING_REFUND_RETRY : DEFAULT_REFUND_RETRY);
+    const issued = await refunds(retry).issueRefund({ refundId });
     if (issued === 'issued') return;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;

@@ -10,6 +10,7 @@ import {
   hostedCheckoutUpdate,
   type CheckoutView,
 } from '../../workflows/checkout-messages.ts';
+import type { RefundRetry } from '../../workflows/activity-proxies.ts';
 import type { CheckoutScope } from '../../workflows/checkout-types.ts';
 import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
@@ -73,6 +74,8 @@ const shopperCheckouts = { access: 'shopper', tag: 'checkout' } as const;
 export interface CheckoutSettings {
   /** How long creating SumUp's checkout may retry before the storefront gets a 503. */
   creationTimeoutMs?: number;
+  /** How long a refund is retried at SumUp before ops are asked (`refund_due`). */
+  refundRetry?: RefundRetry;
 }
 
 /** What the storefront is told to wait before trying again while SumUp is unavailable. */
@@ -125,6 +128,7 @@ export function checkoutEndpoints(
                 ...(settings.creationTimeoutMs
                   ? { creationTimeoutMs: settings.creationTimeoutMs }
                   : {}),
+                ...(settings.refundRetry ? { refundRetry: settings.refundRetry } : {}),
               },
             ],
             workflowIdConflictPolicy: 'USE_EXISTING',

@@ -1,3 +1,4 @@
+import type { RefundRetry } from '../../workflows/activity-proxies.ts';
 import type { Client } from '@temporalio/client';
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
@@ -46,6 +47,7 @@ export function orderEndpoints(
   taskQueue: string,
   publicLimit: RequestHandler[],
   returnPage: ReturnPageSettings = { waitMs: 5000, pollMs: 250 },
+  refundRetry?: RefundRetry,
 ): Endpoint[] {
   const viewsOf = async (rows: OrderRow[]): Promise<OrderView[]> => {
     const contents = await orderContents(
@@ -155,7 +157,13 @@ export function orderEndpoints(
         // Not paid yet, or closed unpaid: SumUp is asked before the page says "not paid", since
         // the shopper may have paid after we gave up (a reconciliation then confirms it).
         if (order.status !== 'paid') {
-          const reconciling = await wakeCheckout(client, taskQueue, order, shopperReturnedSignal);
+          const reconciling = await wakeCheckout(
+            client,
+            taskQueue,
+            order,
+            shopperReturnedSignal,
+            refundRetry,
+          );
           let reconciled = reconciling === undefined;
           void reconciling
             ?.result()

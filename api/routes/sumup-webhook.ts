@@ -1,3 +1,4 @@
+import type { RefundRetry } from '../../workflows/activity-proxies.ts';
 import type { Client } from '@temporalio/client';
 import express from 'express';
 import { z } from 'zod';
@@ -26,6 +27,7 @@ export function sumupWebhookEndpoints(
   client: Client,
   taskQueue: string,
   limit: express.RequestHandler[],
+  refundRetry?: RefundRetry,
 ): Endpoint[] {
   return [
     endpoint(
@@ -46,7 +48,7 @@ export function sumupWebhookEndpoints(
           const order = await orderBySumupCheckout(db, body.id);
           if (order) {
             Object.assign(res.locals, { orderId: order.id, workflowId: order.workflowId });
-            await wakeCheckout(client, taskQueue, order, sumupWebhookSignal);
+            await wakeCheckout(client, taskQueue, order, sumupWebhookSignal, refundRetry);
           }
         }
         res.status(204).end();
