@@ -190,7 +190,7 @@ describe('docker-compose.yml', () => {
     expect(registered.sort()).toEqual(
       searchAttributes.map((key) => `${key.name}:${cliType[key.type]}`).sort(),
     );
-    expect(registered).toHaveLength(4);
+    expect(registered).toHaveLength(5);
     const script = [...(tools.entrypoint ?? []), ...(tools.command ?? [])].join(' ');
     expect(script).toContain('temporal operator search-attribute create');
     // `$$` is Compose's escape for a `$` the shell sees.

@@ -26,6 +26,8 @@ const schema = z.object({
     .default('127.0.0.1:9464'),
   /** Where SumUp and shoppers reach the API (webhook, return page). */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+  /** How often the payments sweeper's Schedule runs, in minutes; 0 leaves it unregistered. */
+  PAYMENT_SWEEP_EVERY_MINUTES: z.coerce.number().min(0).max(1440).default(5),
   /** `keyId:base64key,…`, the active key first: payloads are encrypted. Secret: never logged. */
   PAYLOAD_CODEC_KEYS: codecKeysSetting,
 });

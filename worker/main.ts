@@ -6,6 +6,7 @@ import { createLogger } from '../observability/logger.ts';
 import { installTemporalRuntime } from '../observability/temporal-runtime.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
 import { readWorkerConfig } from './config.ts';
+import { registerPaymentSweep } from './payment-sweep.ts';
 import { createCheckoutWorker } from './worker.ts';
 
 // The worker process. The Temporal runtime turns SIGINT and SIGTERM into a graceful
@@ -46,8 +47,19 @@ try {
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     dataConverter: dataConverterWith(payloadCodec),
   });
+  const sweepSchedule =
+    config.PAYMENT_SWEEP_EVERY_MINUTES > 0
+      ? await registerPaymentSweep({
+          connection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          everyMinutes: config.PAYMENT_SWEEP_EVERY_MINUTES,
+          dataConverter: dataConverterWith(payloadCodec),
+        })
+      : 'off';
   log.info(
     {
+      sweepSchedule,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       namespace: config.TEMPORAL_NAMESPACE,
       metrics: config.WORKER_METRICS_ADDRESS,

@@ -1,3 +1,4 @@
 // The workflows the worker registers.
 export { checkout } from './checkout.ts';
 export { reconcileLatePayment } from './reconcile-late-payment.ts';
+export { sweepPayments } from './sweep-payments.ts';

@@ -1,5 +1,5 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { sumup, type RefundRetry } from './activity-proxies.ts';
+import { db, sumup, type RefundRetry } from './activity-proxies.ts';
 import { recheckNowSignal, refundHandledSignal, type CheckoutView } from './checkout-messages.ts';
 import { trackCheckout } from './checkout-view.ts';
 import { runsEdgePaths } from './generations.ts';
@@ -10,6 +10,11 @@ import { askSumup, type PaymentAnswer } from './sumup-answers.ts';
 export interface ReconcileInput {
   orderId: number;
   refundRetry?: RefundRetry;
+  /**
+   * The order is still pending, but no checkout is left to close it (the sweeper found its
+   * workflow gone): close it at SumUp, and if it was not paid, give its claims back.
+   */
+  closeIfUnpaid?: boolean;
 }
 
 /** Duplicate webhooks for the same order start the same workflow, and so collapse. */
@@ -31,16 +36,23 @@ export async function reconcileLatePayment(input: ReconcileInput): Promise<Check
   enter('closing');
 
   const read = () => sumup.readSumupCheckout({ orderId });
-  let payment: PaymentAnswer = runsEdgePaths() ? await askSumup(read) : await read();
+  // Closing answers the final state too, and nobody can pay after it.
+  const ask = input.closeIfUnpaid ? () => sumup.deactivateSumupCheckout({ orderId }) : read;
+  let payment: PaymentAnswer = runsEdgePaths() ? await askSumup(ask) : await read();
   while (payment.status === 'UNREADABLE') {
     // SumUp would not say whether it took the money: ops look, and a recheck asks again.
     view.reason = payment.reason;
     enter('needs_attention');
     await condition(() => recheck);
     recheck = false;
-    payment = await askSumup(read);
+    payment = await askSumup(ask);
   }
   delete view.reason;
+  if (payment.status !== 'PAID' && input.closeIfUnpaid) {
+    await db.releaseClaims({ orderId, outcome: 'expired' });
+    enter('expired');
+    return view;
+  }
   if (payment.status !== 'PAID') {
     // Not paid: a forged or stale webhook. The order stays as its checkout closed it.
     enter('not_paid');

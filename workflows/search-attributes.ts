@@ -10,4 +10,7 @@ export const CheckoutStatus = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
-export const searchAttributes = [OrderId, ShopperId, PageId, CheckoutStatus];
+/** How a run of the payments sweeper ended: clean, found, rate_limited. */
+export const SweepOutcome = defineSearchAttributeKey('SweepOutcome', SearchAttributeType.KEYWORD);
+
+export const searchAttributes = [OrderId, ShopperId, PageId, CheckoutStatus, SweepOutcome];

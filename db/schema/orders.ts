@@ -64,6 +64,8 @@ export const orders = pgTable(
     sumupTransactionId: text('sumup_transaction_id'),
     paidAt: timestamp('paid_at', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /** When the payments sweeper last asked SumUp about this unsettled order. */
+    paymentCheckedAt: timestamp('payment_checked_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -80,6 +82,10 @@ export const orders = pgTable(
     index('orders_user_created_idx').on(t.userId, t.createdAt.desc()),
     index('orders_session_created_idx').on(t.sessionId, t.createdAt.desc()),
     index('orders_workflow_idx').on(t.workflowId),
+    // The sweeper's candidates: orders that are not paid, least recently checked first.
+    index('orders_unsettled_idx')
+      .on(t.status, t.paymentCheckedAt)
+      .where(sql`${t.status} <> 'paid' AND ${t.refundState} IS NULL`),
     index('orders_refund_state_idx')
       .on(t.refundState)
       .where(sql`${t.refundState} IS NOT NULL`),

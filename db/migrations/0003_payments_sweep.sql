@@ -1,0 +1,2 @@
+ALTER TABLE "orders" ADD COLUMN "payment_checked_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "orders_unsettled_idx" ON "orders" USING btree ("status","payment_checked_at") WHERE "orders"."status" <> 'paid' AND "orders"."refund_state" IS NULL;
