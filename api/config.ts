@@ -26,6 +26,13 @@ const schema = z.object({
   SHOPPER_TOKEN_SECRET: z.string().min(32, 'SHOPPER_TOKEN_SECRET: at least 32 characters'),
   /** How long a new checkout may retry creating SumUp's checkout before answering 503. */
   CHECKOUT_CREATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
+  /** How long a shopper has to pay on SumUp's hosted page, in ms (SumUp's session: 30 min). */
+  CHECKOUT_EXPIRY_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(30 * 60_000)
+    .default(30 * 60_000),
   /** How many days a refund is retried at SumUp, with backoff, before ops are asked. */
   REFUND_RETRY_DAYS: z.coerce.number().positive().max(30).default(REFUND_RETRY_DAYS),
   /** When set, `GET /metrics` wants it as a bearer token; unset, it is open. */

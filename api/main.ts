@@ -39,6 +39,7 @@ const app = createApp({
   metricsToken: config.METRICS_TOKEN,
   checkout: {
     creationTimeoutMs: config.CHECKOUT_CREATION_TIMEOUT_MS,
+    expiresInMs: config.CHECKOUT_EXPIRY_MS,
     refundRetry: {
       ...LASTING_REFUND_RETRY,
       retryForMs: Math.round(config.REFUND_RETRY_DAYS * 24 * 3_600_000),

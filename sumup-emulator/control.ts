@@ -93,6 +93,25 @@ export function controlRoutes(
     if (body.merchant_code !== undefined) checkout.merchantCode = body.merchant_code;
     res.json({ id: checkout.id, status: checkout.status });
   });
+  // Every checkout with its transactions and refunds, as SumUp's records: what a chaos run
+  // checks the money against.
+  router.get('/checkouts', (_req, res) => {
+    res.json(
+      store.all().map((checkout) => ({
+        id: checkout.id,
+        reference: checkout.reference,
+        status: checkout.status,
+        amount_minor: checkout.amountMinor,
+        currency: checkout.currency,
+        transactions: checkout.transactions.map((t) => ({
+          id: t.id,
+          status: t.status,
+          amount_minor: t.amountMinor,
+          refunds_minor: t.refunds.map((r) => r.amountMinor),
+        })),
+      })),
+    );
+  });
   router.post('/checkouts/:id/pay', settle('pay'));
   router.post('/checkouts/:id/fail', settle('fail'));
   router.post('/checkouts/:id/expire', settle('expire'));

@@ -30,6 +30,8 @@ export const faultRuleInput = z.object({
   status: z.number().int().min(500).max(599).optional(),
   retryAfterSeconds: z.number().int().min(0).optional(),
   delayMs: z.number().int().min(0).optional(),
+  /** The share of matching requests it hits (0 to 1): chaos runs fail some calls at random. */
+  probability: z.number().min(0).max(1).optional(),
 });
 export type FaultRule = z.infer<typeof faultRuleInput> & { id: string; hits: number };
 
@@ -58,7 +60,8 @@ export class Faults {
     const rule = this.rules.find(
       (r) =>
         (r.route === undefined || r.route === route) &&
-        (r.checkoutReference === undefined || r.checkoutReference === checkoutReference),
+        (r.checkoutReference === undefined || r.checkoutReference === checkoutReference) &&
+        (r.probability === undefined || Math.random() < r.probability),
     );
     if (!rule) return undefined;
     rule.hits += 1;

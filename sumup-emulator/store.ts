@@ -133,6 +133,11 @@ export class EmulatorStore {
     return checkout && this.expireIfLapsed(checkout);
   }
 
+  /** Every checkout of every account, lapsed ones expired as SumUp would report them. */
+  all(): Checkout[] {
+    return [...this.checkouts.values()].map((c) => this.expireIfLapsed(c));
+  }
+
   list(account: Account, reference?: string): Checkout[] {
     const candidates =
       reference === undefined

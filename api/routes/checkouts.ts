@@ -74,6 +74,8 @@ const shopperCheckouts = { access: 'shopper', tag: 'checkout' } as const;
 export interface CheckoutSettings {
   /** How long creating SumUp's checkout may retry before the storefront gets a 503. */
   creationTimeoutMs?: number;
+  /** How long the shopper has to pay (the workflow's default: 30 minutes). */
+  expiresInMs?: number;
   /** How long a refund is retried at SumUp before ops are asked (`refund_due`). */
   refundRetry?: RefundRetry;
 }
@@ -129,6 +131,7 @@ export function checkoutEndpoints(
                   ? { creationTimeoutMs: settings.creationTimeoutMs }
                   : {}),
                 ...(settings.refundRetry ? { refundRetry: settings.refundRetry } : {}),
+                ...(settings.expiresInMs ? { expiresInMs: settings.expiresInMs } : {}),
               },
             ],
             workflowIdConflictPolicy: 'USE_EXISTING',
