@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectDatabase } from '../db/client.ts';
 import { launchStack, type Stack } from '../scripts/stack/launch.ts';
-import { freePort } from '../test/harness/free-port.ts';
+import { freeStackPorts } from '../test/harness/free-port.ts';
 import type { BenchContext, ScenarioResult } from './context.ts';
 import { contention } from './scenarios/contention.ts';
 import { openCheckouts } from './scenarios/open-checkouts.ts';
@@ -37,14 +37,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   stack = await launchStack({
     dataDir,
-    ports: {
-      api: await freePort(),
-      temporal: await freePort(),
-      temporalUi: await freePort(),
-      emulator: await freePort(),
-      postgres: await freePort(),
-      workerMetrics: await freePort(),
-    },
+    ports: await freeStackPorts(),
     // Production settings, but logs at warn: a line per state per checkout is not the load.
     env: { LOG_LEVEL: 'warn' },
     // The dev server's SQLite writes one at a time, each synced to disk: on a slow disk that

@@ -50,6 +50,20 @@ const eventTypes = async (orderId: number) =>
     .map((e) => e.type)
     .sort();
 
+/** A shopper with two tickets for a five-seat gig on a page that refunds automatically. */
+async function twoTicketBuyer() {
+  const shop = await refundingShop(5);
+  const shopper = { userId: `u-${randomUUID()}` };
+  const held = await shop.addTickets(shopper.userId, 2);
+  const input: CheckoutInput = {
+    shopper,
+    scope: { pageId: shop.page.id },
+    pollInitialMs: 60_000,
+    refundRetry: FAST_REFUND_RETRY,
+  };
+  return { shop, held, input };
+}
+
 /**
  * Starts the checkout; then the organiser cuts the event to one seat while the shopper
  * pays, and SumUp's webhook arrives. Answers the checkout's handle.
@@ -65,15 +79,7 @@ async function payAfterTheEventShrinks(shop: { standing: { id: number } }, input
 
 describe('paid tickets that can no longer be honoured', () => {
   it('are cancelled, noticed and refunded through SumUp when the event shrinks before payment', async () => {
-    const shop = await refundingShop(5);
-    const shopper = { userId: `u-${randomUUID()}` };
-    const held = await shop.addTickets(shopper.userId, 2);
-    const input: CheckoutInput = {
-      shopper,
-      scope: { pageId: shop.page.id },
-      pollInitialMs: 60_000,
-      refundRetry: FAST_REFUND_RETRY,
-    };
+    const { shop, held, input } = await twoTicketBuyer();
 
     const result = await ctx.withWorker(async () => {
       const handle = await payAfterTheEventShrinks(shop, input);
@@ -106,15 +112,7 @@ describe('paid tickets that can no longer be honoured', () => {
   });
 
   it('are refunded once at SumUp when its answer to the refund is lost, then read back, not resent', async () => {
-    const shop = await refundingShop(5);
-    const shopper = { userId: `u-${randomUUID()}` };
-    await shop.addTickets(shopper.userId, 2);
-    const input: CheckoutInput = {
-      shopper,
-      scope: { pageId: shop.page.id },
-      pollInitialMs: 60_000,
-      refundRetry: FAST_REFUND_RETRY,
-    };
+    const { shop, input } = await twoTicketBuyer();
     // SumUp refunds, then the answer is a 5xx: the worker cannot know it worked.
     await f.control('/faults', {
       kind: 'created-then-error',
@@ -137,15 +135,7 @@ describe('paid tickets that can no longer be honoured', () => {
   });
 
   it('wait as refund_due while SumUp keeps refusing the refund, until ops say it was handled', async () => {
-    const shop = await refundingShop(5);
-    const shopper = { userId: `u-${randomUUID()}` };
-    await shop.addTickets(shopper.userId, 2);
-    const input: CheckoutInput = {
-      shopper,
-      scope: { pageId: shop.page.id },
-      pollInitialMs: 60_000,
-      refundRetry: FAST_REFUND_RETRY,
-    };
+    const { shop, input } = await twoTicketBuyer();
     await f.control('/faults', {
       kind: 'server-error',
       route: 'POST /v1.0/merchants/:merchantCode/payments/:transactionId/refunds',

@@ -6,6 +6,8 @@ import { runChaos } from './run.ts';
 // (50), CHAOS_KILL_EVERY_MS (4000), CHAOS_FAULT_RATE (0.2), CHAOS_EXPIRY_MS (60000).
 const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 Runtime.install({ logger: new DefaultLogger('WARN') });
+// Ctrl-C: exit, and the stack's processes are killed on the way out (scripts/stack/).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 const report = await runChaos({
   checkouts: size('CHAOS_CHECKOUTS', 200),

@@ -9,7 +9,7 @@ import { connectDatabase } from '../../db/client.ts';
 import { ticketTypes } from '../../db/schema/index.ts';
 import { launchStack, type Stack, type StackProcessName } from '../../scripts/stack/launch.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../../temporal/data-converter.ts';
-import { freePort } from '../../test/harness/free-port.ts';
+import { freeStackPorts } from '../../test/harness/free-port.ts';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
 import { sweepPayments } from '../../workflows/sweep-payments.ts';
 import { runConcurrently } from '../stats.ts';
@@ -19,7 +19,7 @@ export interface ChaosOptions {
   checkouts: number;
   /** Shoppers going through the shop at once. */
   concurrency: number;
-  /** The worker is SIGKILLed this often. */
+  /** The worker is SIGKILLed once it has run this long since it last (re)started. */
   killEveryMs: number;
   /** The share of SumUp calls that fail (5xx, a reset, a late answer, created-then-error). */
   faultRate: number;
@@ -57,14 +57,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     stack = await launchStack({
       dataDir,
-      ports: {
-        api: await freePort(),
-        temporal: await freePort(),
-        temporalUi: await freePort(),
-        emulator: await freePort(),
-        postgres: await freePort(),
-        workerMetrics: await freePort(),
-      },
+      ports: await freeStackPorts(),
       env: {
         LOG_LEVEL: 'warn',
         SUMUP_TIMEOUT_MS: '2000',
@@ -137,12 +130,16 @@ async function against(stack: Stack, options: ChaosOptions, started: number) {
     const monkey = (async () => {
       const onceAt = { temporal: 0.3, postgres: 0.6 };
       const done = { temporal: false, postgres: false };
-      let progress = 0;
+      // The worker gets `killEveryMs` of life after each restart before it is killed again:
+      // killed on a fixed clock, it would spend the whole run starting up.
+      let life = { pid: undefined as number | undefined, since: Date.now() };
       while (shopping) {
-        await sleep(options.killEveryMs);
-        kill('worker');
+        await sleep(250);
+        const pid = stack.processes.worker.pid();
+        if (pid !== life.pid) life = { pid, since: Date.now() };
+        if (pid !== undefined && Date.now() - life.since >= options.killEveryMs) kill('worker');
         // Each server is killed once however short the run: at the latest as it ends.
-        progress = shopping ? finished / options.checkouts : 1;
+        const progress = shopping ? finished / options.checkouts : 1;
         for (const name of ['temporal', 'postgres'] as const) {
           if (!done[name] && progress >= onceAt[name]) {
             done[name] = true;
@@ -312,7 +309,7 @@ function shopper(stack: Stack, options: ChaosOptions, note: (outcome: string) =>
       note('cancelled');
     } else if (roll < 0.9) {
       // At the last second: the payment races the checkout's expiry.
-      await sleep(options.expiryMs - 300 + Math.random() * 600);
+      await sleep(options.expiryMs - 1_500 + Math.random() * 1_500);
       note((await control(url, 'pay')) ? 'paid at the last second' : 'too late');
     } else note('abandoned');
   };

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import type { StackPorts } from '../../scripts/stack/launch.ts';
 
 /** A TCP port on loopback that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -15,4 +16,16 @@ export function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** A free port for each process of a stack that `scripts/stack/launch.ts` starts. */
+export async function freeStackPorts(): Promise<StackPorts> {
+  return {
+    api: await freePort(),
+    temporal: await freePort(),
+    temporalUi: await freePort(),
+    emulator: await freePort(),
+    postgres: await freePort(),
+    workerMetrics: await freePort(),
+  };
 }
