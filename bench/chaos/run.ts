@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import { signShopperToken } from '../../api/shopper-token.ts';
 import { connectDatabase } from '../../db/client.ts';
-import { ticketTypes } from '../../db/schema/index.ts';
+import { tickets, ticketTypes } from '../../db/schema/index.ts';
 import { launchStack, type Stack, type StackProcessName } from '../../scripts/stack/launch.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../../temporal/data-converter.ts';
 import { freeStackPorts } from '../../test/harness/free-port.ts';
@@ -149,11 +149,27 @@ async function against(stack: Stack, options: ChaosOptions, started: number) {
         }
         if (progress >= 0.5 && !shrunk) {
           shrunk = true;
-          // The organiser takes two seats away while shoppers are paying for them.
+          // The organiser takes two seats away while shoppers are paying for them: never
+          // below the tickets already confirmed (the admin API refuses that too), under the
+          // ticket type's lock, which confirming takes as well.
           await database.db
-            .update(ticketTypes)
-            .set({ capacity: Math.max(0, seats - 2) })
-            .where(eq(ticketTypes.id, stack.shop.ticketTypeId))
+            .transaction(async (tx) => {
+              const typeId = stack.shop.ticketTypeId;
+              await tx.select().from(ticketTypes).where(eq(ticketTypes.id, typeId)).for('update');
+              const [{ confirmed } = { confirmed: 0 }] = await tx
+                .select({ confirmed: count() })
+                .from(tickets)
+                .where(
+                  and(
+                    eq(tickets.ticketTypeId, typeId),
+                    inArray(tickets.state, ['confirmed', 'checked_in']),
+                  ),
+                );
+              await tx
+                .update(ticketTypes)
+                .set({ capacity: Math.max(confirmed, seats - 2) })
+                .where(eq(ticketTypes.id, typeId));
+            })
             .catch(() => (shrunk = false));
         }
       }
