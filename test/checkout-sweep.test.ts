@@ -75,6 +75,16 @@ describe('the payments sweeper', () => {
     await ctx.withWorker(async () => {
       expect(await sweep()).toMatchObject({ found: 1, started: 1, rateLimited: false });
       expect(await reconciled(orderId)).toMatchObject({ state: 'paid' });
+      // Ops find the runs that found something by their figures.
+      const runs = async () => {
+        const found: number[] = [];
+        for await (const w of ctx.temporal.client.workflow.list({
+          query: `SweepFound > 0 AND SweepStarted = 1 AND TaskQueue = "${ctx.taskQueue}"`,
+        }))
+          found.push(...((w.searchAttributes.SweepChecked as number[] | undefined) ?? []));
+        return found;
+      };
+      await expect.poll(runs, { timeout: 10_000 }).toHaveLength(1);
       // Settled: the next run finds nothing.
       expect(await sweep()).toMatchObject({ found: 0, started: 0 });
     }, payments);

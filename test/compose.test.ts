@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SearchAttributeType } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { searchAttributes } from '../workflows/search-attributes.ts';
+import { cliTypeNames, searchAttributes } from '../workflows/search-attributes.ts';
 import { toolPath } from './harness/tools.ts';
 
 // docker-compose.yml checked the way `docker compose config` checks it: Compose v2 parses,
@@ -176,21 +175,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('registers every search attribute of workflows/search-attributes.ts, with its type', () => {
-    const cliType: Record<SearchAttributeType, string> = {
-      [SearchAttributeType.TEXT]: 'Text',
-      [SearchAttributeType.KEYWORD]: 'Keyword',
-      [SearchAttributeType.INT]: 'Int',
-      [SearchAttributeType.DOUBLE]: 'Double',
-      [SearchAttributeType.BOOL]: 'Bool',
-      [SearchAttributeType.DATETIME]: 'Datetime',
-      [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
-    };
     const tools = service('temporal-admin-tools');
     const registered = (tools.environment?.SEARCH_ATTRIBUTES ?? '').split(/\s+/).filter(Boolean);
     expect(registered.sort()).toEqual(
-      searchAttributes.map((key) => `${key.name}:${cliType[key.type]}`).sort(),
+      searchAttributes.map((key) => `${key.name}:${cliTypeNames[key.type]}`).sort(),
     );
-    expect(registered).toHaveLength(5);
+    expect(registered).toHaveLength(8);
     const script = [...(tools.entrypoint ?? []), ...(tools.command ?? [])].join(' ');
     expect(script).toContain('temporal operator search-attribute create');
     // `$$` is Compose's escape for a `$` the shell sees.

@@ -12,5 +12,29 @@ export const CheckoutStatus = defineSearchAttributeKey(
 
 /** How a run of the payments sweeper ended: clean, found, rate_limited. */
 export const SweepOutcome = defineSearchAttributeKey('SweepOutcome', SearchAttributeType.KEYWORD);
+/** A sweeper run's figures: orders checked, found unsettled, reconciliations started. */
+export const SweepChecked = defineSearchAttributeKey('SweepChecked', SearchAttributeType.INT);
+export const SweepFound = defineSearchAttributeKey('SweepFound', SearchAttributeType.INT);
+export const SweepStarted = defineSearchAttributeKey('SweepStarted', SearchAttributeType.INT);
 
-export const searchAttributes = [OrderId, ShopperId, PageId, CheckoutStatus, SweepOutcome];
+export const searchAttributes = [
+  OrderId,
+  ShopperId,
+  PageId,
+  CheckoutStatus,
+  SweepOutcome,
+  SweepChecked,
+  SweepFound,
+  SweepStarted,
+];
+
+/** Each type as Temporal's CLI names it (`--search-attribute Name=Type`). */
+export const cliTypeNames = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+} as const;

@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { reconcileLatePayment, reconcileWorkflowId } from './reconcile-late-payment.ts';
-import { SweepOutcome } from './search-attributes.ts';
+import { SweepChecked, SweepFound, SweepOutcome, SweepStarted } from './search-attributes.ts';
 
 /** The Temporal Schedule that runs the sweeper; the worker registers it on start. */
 export const PAYMENT_SWEEP_SCHEDULE_ID = 'sweep-payments';
@@ -76,7 +76,12 @@ export async function sweepPayments(input: SweepPaymentsInput = {}): Promise<Swe
     rateLimited: findings.rateLimited,
   };
   const outcome = findings.rateLimited ? 'rate_limited' : result.found > 0 ? 'found' : 'clean';
-  upsertSearchAttributes([{ key: SweepOutcome, value: outcome }]);
+  upsertSearchAttributes([
+    { key: SweepOutcome, value: outcome },
+    { key: SweepChecked, value: result.checked },
+    { key: SweepFound, value: result.found },
+    { key: SweepStarted, value: result.started },
+  ]);
   for (const figure of ['checked', 'found', 'started'] as const) {
     metricMeter.createCounter(`payment_sweep_${figure}`).add(result[figure]);
   }

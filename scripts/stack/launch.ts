@@ -7,7 +7,7 @@ import proto from '@temporalio/proto';
 import { connectDatabase } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { applyMigrations } from '../../db/migrate.ts';
-import { searchAttributes } from '../../workflows/search-attributes.ts';
+import { cliTypeNames, searchAttributes } from '../../workflows/search-attributes.ts';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
 import { buildWorkflowBundle } from '../build-workflow-bundle.ts';
 import { provision, required } from '../provision.ts';
@@ -211,7 +211,10 @@ export async function launchStack(options: {
       'warn',
       '--ui-codec-endpoint',
       `${urls.api}/codec`,
-      ...searchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+      ...searchAttributes.flatMap((key) => [
+        '--search-attribute',
+        `${key.name}=${cliTypeNames[key.type]}`,
+      ]),
     ];
     const temporal = await supervised(
       'temporal',

@@ -4,6 +4,10 @@ import { toolPath } from './tools.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
+const indexedTypes = {
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+};
 
 /**
  * Temporal's time-skipping test server (Java), with our search attributes registered, as
@@ -19,9 +23,10 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
       namespace: 'default',
       searchAttributes: Object.fromEntries(
         searchAttributes.map((key) => {
-          if (key.type !== 'KEYWORD')
-            throw new Error(`search attribute ${key.name}: only keywords are mapped`);
-          return [key.name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD];
+          const indexed = indexedTypes[key.type];
+          if (indexed === undefined)
+            throw new Error(`search attribute ${key.name}: its type ${key.type} is not mapped`);
+          return [key.name, indexed];
         }),
       ),
     });
