@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import { codecServer, type CodecServerSettings } from '../temporal/codec-server.ts';
 import { requireShopper, type AuthSettings } from './auth.ts';
-import { routerOf, type Endpoint } from './endpoint.ts';
+import { methodNotAllowed, routerOf, type Endpoint } from './endpoint.ts';
 import { createMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { ApiProblem, problemHandler } from './problem.ts';
@@ -92,6 +92,7 @@ export function createApp(deps: ApiDependencies): express.Express {
 
   // Temporal's protocol, not ours: outside the endpoints and their OpenAPI document.
   if (deps.codec) app.use(codecServer(deps.codec));
+  app.use(methodNotAllowed(endpoints));
 
   const storefront = express.Router();
   storefront.use(requireShopper(deps.auth));

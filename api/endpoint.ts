@@ -1,6 +1,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import { match } from 'path-to-regexp';
 import type { z } from 'zod';
-import { parse } from './problem.ts';
+import { ApiProblem, parse } from './problem.ts';
 
 /**
  * Who may call: `shopper` needs the storefront's service credential and a signed shopper
@@ -78,4 +79,27 @@ export function routerOf(endpoints: Endpoint[]): express.Router {
     router[spec.method](spec.path, ...before, handler);
   }
   return router;
+}
+
+/**
+ * 405 with `Allow` for a path the API serves with other methods (a GET of a path that only
+ * takes POST, say), before any credential is asked for: the answer is about the URL.
+ */
+export function methodNotAllowed(endpoints: Endpoint[]): express.RequestHandler {
+  const paths = [...new Set(endpoints.map((e) => e.spec.path))].map((path) => ({
+    matches: match(path, { decode: false }),
+    methods: endpoints.filter((e) => e.spec.path === path).map((e) => e.spec.method.toUpperCase()),
+  }));
+  return (req, res, next) => {
+    const allowed = paths.filter((p) => p.matches(req.path)).flatMap((p) => p.methods);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (allowed.length === 0 || allowed.includes(method)) return next();
+    const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])])];
+    res.set('allow', allow.join(', '));
+    next(
+      new ApiProblem(405, 'method_not_allowed', `${req.method} is not allowed here.`, [], {
+        allow,
+      }),
+    );
+  };
 }

@@ -30,7 +30,10 @@ export function verifyShopperToken(
   token: string,
   now = Date.now(),
 ): Shopper | undefined {
-  const [version, payload, given] = token.split('.');
+  // Exactly `v1.<payload>.<signature>`: a valid token with anything appended is not one.
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const [version, payload, given] = parts;
   if (version !== VERSION || !payload || !given) return undefined;
   const expected = Buffer.from(signature(secret, payload));
   const actual = Buffer.from(given);

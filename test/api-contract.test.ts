@@ -143,6 +143,73 @@ describe('client mistakes', () => {
   });
 });
 
+describe('strict input', () => {
+  it('names a row one way only: ids in paths and queries are canonical decimal', async () => {
+    const shopper = { sessionId: randomUUID() };
+    const loose = ['0x1', '1e0', '0b1', '1.0', '%201', '01', '+1', '1%20'];
+    for (const [method, path, field] of [
+      ['PUT', '/v1/cart/products/{}', 'path.id'],
+      ['DELETE', '/v1/cart/bookings/{}', 'path.id'],
+      ['GET', '/v1/checkouts/{}', 'path.scope'],
+    ] as const) {
+      for (const id of loose) {
+        const res = await api.call(path.replace('{}', id), {
+          method,
+          shopper,
+          ...(method === 'PUT' ? { body: JSON.stringify({ quantity: 1 }) } : {}),
+        });
+        const problem = (await res.json()) as { code: string; fields?: { field: string }[] };
+        expect([res.status, problem.code, problem.fields?.[0]?.field], `${method} ${id}`).toEqual([
+          400,
+          'invalid_input',
+          field,
+        ]);
+      }
+      // The canonical spelling is taken (and finds nothing there).
+      const canonical = await api.call(path.replace('{}', '1'), {
+        method,
+        shopper,
+        ...(method === 'PUT' ? { body: JSON.stringify({ quantity: 1 }) } : {}),
+      });
+      expect(canonical.status, `${method} 1`).toBe(404);
+    }
+    const paged = await api.call('/v1/orders?limit=0x10', { shopper });
+    expect([
+      paged.status,
+      ((await paged.json()) as { fields: { field: string }[] }).fields[0]!.field,
+    ]).toEqual([400, 'query.limit']);
+  });
+
+  it('takes a shopper token only in its exact form: one with anything appended is refused', async () => {
+    const token = api.sign({ sessionId: randomUUID() });
+    const asked = (shopperToken: string) =>
+      api.call('/v1/cart', { headers: { 'x-shopper-token': shopperToken } });
+    expect((await asked(token)).status).toBe(200);
+    for (const appended of [`${token}.x`, `${token}.`, `${token}..`]) {
+      const res = await asked(appended);
+      expect(res.status, appended.slice(-3)).toBe(401);
+      await res.arrayBuffer();
+    }
+  });
+
+  it('answers 405 with Allow for a method a path does not take, credentials or not', async () => {
+    for (const [method, path, allow] of [
+      ['GET', '/v1/checkouts', 'POST'],
+      ['DELETE', '/v1/cart', 'GET, HEAD'],
+      ['PUT', '/webhooks/sumup', 'POST'],
+    ] as const) {
+      for (const withCredentials of [true, false]) {
+        const res = withCredentials
+          ? await api.call(path, { method, shopper: { sessionId: randomUUID() } })
+          : await fetch(`${api.url}${path}`, { method });
+        expect([res.status, res.headers.get('allow')], `${method} ${path}`).toEqual([405, allow]);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(((await res.json()) as { code: string }).code).toBe('method_not_allowed');
+      }
+    }
+  });
+});
+
 describe('the docs page', () => {
   it('lists every operation, under a CSP that allows its own style and nothing else', async () => {
     const doc = await document();

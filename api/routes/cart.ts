@@ -15,10 +15,11 @@ import type { Shopper } from '../../workflows/checkout-types.ts';
 import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
 import { ApiProblem, problemResponses } from '../problem.ts';
+import { bodyId, pathId } from '../ids.ts';
 import { verifyShopperToken } from '../shopper-token.ts';
 
-const id = z.coerce.number().int().positive().max(2147483647);
-const idParam = z.object({ id });
+const id = bodyId;
+const idParam = z.object({ id: pathId });
 const quantity = z.number().int().min(1).max(99);
 const addProductBody = z.object({ productId: id, quantity: quantity.default(1) }).strict();
 const setQuantityBody = z.object({ quantity: z.number().int().min(0).max(99) }).strict();

@@ -14,6 +14,7 @@ import type { RefundRetry } from '../../workflows/activity-proxies.ts';
 import type { CheckoutScope } from '../../workflows/checkout-types.ts';
 import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
+import { pathId } from '../ids.ts';
 import type { CheckoutScopeLabel } from '../metrics.ts';
 import { ApiProblem, lineProblemSchema, problemResponses } from '../problem.ts';
 
@@ -31,7 +32,7 @@ const startBody = z
   .strict();
 const scopeParams = z.object({
   scope: z
-    .union([z.literal('global'), z.coerce.number().int().positive().max(2147483647)])
+    .union([z.literal('global'), pathId])
     .describe('`global`, or the page id of a page checkout.'),
 });
 

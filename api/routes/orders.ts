@@ -7,6 +7,7 @@ import { orderByToken, orderContents, ordersOf, type OrderRow } from '../../db/q
 import { shopperReturnedSignal } from '../../workflows/checkout-messages.ts';
 import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
+import { queryCount } from '../ids.ts';
 import { sendPage } from '../html.ts';
 import { orderHtml, orderListHtml, orderSchema, orderView, type OrderView } from '../order-view.ts';
 import { ApiProblem, problemResponses } from '../problem.ts';
@@ -19,7 +20,7 @@ const token = z
 const tokenParams = z.object({ token });
 const listQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit: queryCount(100).default(20),
     before: token.optional().describe('The last order of the previous page.'),
   })
   .strict();
