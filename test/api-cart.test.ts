@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cartLines, tickets } from '../db/schema/index.ts';
+import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
+import { createOrderFromCart } from '../activities/orders/create-order.ts';
+import { cartLines, orderItems, tickets } from '../db/schema/index.ts';
+import type { Shopper } from '../workflows/checkout-types.ts';
 import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { seedShop } from './harness/seed.ts';
@@ -102,11 +105,15 @@ describe('the cart', () => {
     expect(
       (await api.call(`/v1/cart/tickets/${ticketId}`, { method: 'DELETE', shopper: buyer })).status,
     ).toBe(204);
+    // Taken out is cancelled, not deleted: an order may have named it.
     const left = await ctx.database.db
       .select()
       .from(tickets)
       .where(eq(tickets.userId, buyer.userId));
-    expect(left).toHaveLength(1);
+    expect(left.map((t) => [t.id === ticketId, t.state]).sort()).toEqual([
+      [false, 'pending'],
+      [true, 'cancelled'],
+    ]);
   });
 
   it('refuses unknown things and bad quantities, changing nothing', async () => {
@@ -203,5 +210,65 @@ describe('the cart', () => {
     ]);
     const notASession = await adopt(api.sign({ userId: 'someone-else' }));
     expect(notASession.status).toBe(400);
+  });
+});
+
+describe('lines an order once took', () => {
+  /** The shopper's cart taken by an order that then expired: its lines are back in the cart. */
+  async function cartOfAnExpiredOrder(shopper: Shopper) {
+    const created = await createOrderFromCart(ctx.database.db, {
+      idempotencyKey: randomUUID(),
+      workflowId: `checkout-${randomUUID()}`,
+      workflowRunId: randomUUID(),
+      shopper,
+      scope: { pageId: shop.page.id },
+    });
+    if (created.kind !== 'created') throw new Error(`no order: ${created.kind}`);
+    const { orderId } = created.order;
+    expect(await claimEntriesAndTickets(ctx.database.db, orderId)).toEqual({ claimed: true });
+    await releaseClaims(ctx.database.db, orderId, 'expired');
+    return orderId;
+  }
+  const itemsOf = async (orderId: number) =>
+    (await ctx.database.db.select().from(orderItems).where(eq(orderItems.orderId, orderId))).length;
+
+  it('can be changed and removed, soft-deleted, and the order keeps its items', async () => {
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addMug(shopper, 2);
+    const [ticket] = await shop.addTickets(shopper.userId, 1);
+    const orderId = await cartOfAnExpiredOrder(shopper);
+
+    const changed = await api.call(`/v1/cart/products/${shop.mug.id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ quantity: 0 }),
+      shopper,
+    });
+    expect(changed.status).toBe(200);
+    expect(
+      (await api.call(`/v1/cart/tickets/${ticket!.id}`, { method: 'DELETE', shopper })).status,
+    ).toBe(204);
+    expect(await json(await api.call('/v1/cart/summary', { shopper }))).toMatchObject({ count: 0 });
+    expect(await itemsOf(orderId)).toBe(2);
+    const lines = await ctx.database.db
+      .select()
+      .from(cartLines)
+      .where(eq(cartLines.userId, shopper.userId));
+    expect(lines.map((l) => l.deletedAt !== null)).toEqual([true]);
+  });
+
+  it('merge on sign-in without a 500, when an order took the session’s line', async () => {
+    const session = { sessionId: `s-${randomUUID()}` };
+    const user = { userId: `u-${randomUUID()}` };
+    await shop.addMug(session, 1);
+    const orderId = await cartOfAnExpiredOrder(session);
+    await shop.addMug(user, 1);
+    const adopted = await api.call('/v1/cart/adopt', {
+      method: 'POST',
+      body: JSON.stringify({ sessionToken: api.sign(session) }),
+      shopper: user,
+    });
+    expect(adopted.status).toBe(200);
+    expect(await json<CartView>(adopted)).toMatchObject({ count: 2, totalMinor: 2 * 850 });
+    expect(await itemsOf(orderId)).toBe(1);
   });
 });

@@ -58,7 +58,10 @@ export async function addProduct(
   return 'ok';
 }
 
-/** Sets the quantity of the shopper's line; zero removes it. Answers whether a line was there. */
+/**
+ * Sets the quantity of the shopper's line; zero removes it. Answers whether a line was there.
+ * A removed line is soft-deleted: an order that took it keeps its item (order_items names it).
+ */
 export async function setProductQuantity(
   db: Database,
   shopper: Shopper,
@@ -72,7 +75,11 @@ export async function setProductQuantity(
   );
   const changed =
     quantity === 0
-      ? await db.delete(cartLines).where(live).returning({ id: cartLines.id })
+      ? await db
+          .update(cartLines)
+          .set({ deletedAt: new Date() })
+          .where(live)
+          .returning({ id: cartLines.id })
       : await db.update(cartLines).set({ quantity }).where(live).returning({ id: cartLines.id });
   return changed.length > 0;
 }
@@ -161,14 +168,18 @@ export async function buyTickets(
   return 'ok';
 }
 
-/** Takes a pending ticket out of its owner's cart. Answers whether there was one. */
+/**
+ * Takes a pending ticket out of its owner's cart (it is cancelled: an order that once held it
+ * keeps its item). Answers whether there was one.
+ */
 export async function removeTicket(
   db: Database,
   userId: string,
   ticketId: number,
 ): Promise<boolean> {
   const removed = await db
-    .delete(tickets)
+    .update(tickets)
+    .set({ state: 'cancelled' })
     .where(and(eq(tickets.id, ticketId), eq(tickets.userId, userId), eq(tickets.state, 'pending')))
     .returning({ id: tickets.id });
   return removed.length > 0;
@@ -204,7 +215,9 @@ export function adoptSessionCart(db: Database, sessionId: string, userId: string
           ),
         )
         .returning({ id: cartLines.id });
-      if (merged) await tx.delete(cartLines).where(eq(cartLines.id, line.id));
+      // Merged into the user's line: soft-deleted, since an order may name it.
+      if (merged)
+        await tx.update(cartLines).set({ deletedAt: new Date() }).where(eq(cartLines.id, line.id));
       else await tx.update(cartLines).set({ userId }).where(eq(cartLines.id, line.id));
     }
     await tx
