@@ -26,6 +26,8 @@ const schema = z.object({
   SHOPPER_TOKEN_SECRET: z.string().min(32, 'SHOPPER_TOKEN_SECRET: at least 32 characters'),
   /** How long a new checkout may retry creating SumUp's checkout before answering 503. */
   CHECKOUT_CREATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
+  /** How long `POST /v1/checkouts` waits for the engine to take a checkout before a 503. */
+  CHECKOUT_START_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(10_000),
   /** How long a shopper has to pay on SumUp's hosted page, in ms (SumUp's session: 30 min). */
   CHECKOUT_EXPIRY_MS: z.coerce
     .number()

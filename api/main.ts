@@ -40,6 +40,7 @@ const app = createApp({
   checkout: {
     creationTimeoutMs: config.CHECKOUT_CREATION_TIMEOUT_MS,
     expiresInMs: config.CHECKOUT_EXPIRY_MS,
+    startTimeoutMs: config.CHECKOUT_START_TIMEOUT_MS,
     refundRetry: {
       ...LASTING_REFUND_RETRY,
       retryForMs: Math.round(config.REFUND_RETRY_DAYS * 24 * 3_600_000),

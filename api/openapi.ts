@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Endpoint, ResponseSpec } from './endpoint.ts';
-import { problemResponses } from './problem.ts';
+import { problemResponses, problemSchema } from './problem.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -44,7 +44,10 @@ function responses(endpoint: Endpoint) {
     Object.entries({ ...implied, ...spec.responses }).map(([status, answer]) => {
       const content: Record<string, { schema: JsonSchema }> = {};
       if (answer.schema) {
-        const type = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
+        // Problems are problem+json; an error status with a body of its own (a readiness
+        // report that says what is down) is plain JSON.
+        const type =
+          answer.schema === problemSchema ? 'application/problem+json' : 'application/json';
         content[type] = { schema: jsonSchema(answer.schema, 'output') };
       }
       if (answer.html) content['text/html'] = { schema: { type: 'string' } };

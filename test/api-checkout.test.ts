@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import type { reconcileLatePayment } from '../workflows/reconcile-late-payment.ts';
@@ -6,6 +7,7 @@ import { reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 import { emulatorPayments, shopPayingEmulator, sumupIdOf } from './harness/checkout.ts';
 import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
+import { freePort } from './harness/free-port.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
@@ -133,6 +135,60 @@ describe('while SumUp is down', () => {
     } finally {
       await f.control('/faults', undefined, 'DELETE');
       await impatient.close();
+    }
+  });
+});
+
+describe('while the checkout engine cannot take checkouts', () => {
+  const startCheckout = (through: TestApi, pageId: number, shopper: { userId: string }) =>
+    through.call('/v1/checkouts', { method: 'POST', body: JSON.stringify({ pageId }), shopper });
+  const expectUnavailable = async (res: Response, asked: number) => {
+    // The bound, plus the margin of one round trip.
+    expect(Date.now() - asked).toBeLessThan(1_500 + 2_000);
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await res.json()) as { code: string }).code).toBe('checkout_unavailable');
+  };
+
+  it('answers 503 checkout_unavailable by the bound while no worker runs; a retry once one does gets the checkout', async () => {
+    const { shop, shopper } = await shopperWithTickets();
+    const bounded = await startApi(ctx, { checkout: { startTimeoutMs: 1_500 } });
+    try {
+      const asked = Date.now();
+      await expectUnavailable(await startCheckout(bounded, shop.page.id, shopper), asked);
+      await ctx.withWorker(async () => {
+        const retried = await startCheckout(bounded, shop.page.id, shopper);
+        expect(retried.status).toBe(200);
+        expect(((await retried.json()) as { hostedCheckoutUrl: string }).hostedCheckoutUrl).toMatch(
+          /\/pay\/c-/,
+        );
+        await call(`/v1/checkouts/${shop.page.id}/cancel`, { method: 'POST', shopper });
+      }, payments);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it('answers 503 checkout_unavailable, not 500, when Temporal is unreachable, and /readyz says so', async () => {
+    const { shop, shopper } = await shopperWithTickets();
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const cutOff = await startApi(ctx, {
+      temporal: new Client({ connection }),
+      checkout: { startTimeoutMs: 1_500 },
+    });
+    try {
+      const asked = Date.now();
+      await expectUnavailable(await startCheckout(cutOff, shop.page.id, shopper), asked);
+      const probed = Date.now();
+      const ready = await fetch(`${cutOff.url}/readyz`);
+      expect(Date.now() - probed).toBeLessThan(5_000);
+      expect([ready.status, ((await ready.json()) as { checks: object }).checks]).toEqual([
+        503,
+        { postgres: 'ok', temporal: 'unreachable' },
+      ]);
+    } finally {
+      await cutOff.close();
+      await connection.close();
     }
   });
 });

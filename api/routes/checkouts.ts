@@ -77,12 +77,41 @@ export interface CheckoutSettings {
   creationTimeoutMs?: number;
   /** How long the shopper has to pay (the workflow's default: 30 minutes). */
   expiresInMs?: number;
+  /** How long `POST /v1/checkouts` waits for the engine before answering 503. */
+  startTimeoutMs?: number;
   /** How long a refund is retried at SumUp before ops are asked (`refund_due`). */
   refundRetry?: RefundRetry;
 }
 
 /** What the storefront is told to wait before trying again while SumUp is unavailable. */
 const PROVIDER_RETRY_AFTER_SECONDS = 30;
+/** And while the checkout engine is: a worker restarts in seconds. */
+const ENGINE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The engine's answer to a checkout request, within `timeoutMs`. Whatever keeps it from
+ * answering (Temporal unreachable, no worker polling, a workflow task failing while the
+ * worker crash-loops) is a 503 the storefront can retry, never a 500; a retry attaches to the
+ * same checkout, whose claims are released at its deadline as usual if nobody comes back.
+ */
+async function engineAnswers<T>(
+  client: Client,
+  timeoutMs: number,
+  res: Response,
+  ask: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await client.withDeadline(Date.now() + timeoutMs, ask);
+  } catch (error) {
+    res.locals.engineError = error instanceof Error ? error.message : String(error);
+    res.set('retry-after', String(ENGINE_RETRY_AFTER_SECONDS));
+    throw new ApiProblem(
+      503,
+      'checkout_unavailable',
+      'The checkout engine cannot take the checkout right now; the cart is unchanged. Try again shortly.',
+    );
+  }
+}
 
 export function checkoutEndpoints(
   client: Client,
@@ -112,7 +141,10 @@ export function checkoutEndpoints(
           },
           503: {
             description:
-              'SumUp did not answer before the creation deadline; the cart is as it was. Try again after Retry-After.',
+              '`payment_provider_unavailable`: SumUp did not answer before the creation deadline; ' +
+              '`checkout_unavailable`: the checkout engine did not take the checkout in time (Temporal ' +
+              'unreachable, no worker, a failing workflow task). The cart is as it was; try again ' +
+              'after Retry-After, which attaches to the same checkout.',
             schema: problemResponses(400)[400]!.schema,
           },
         },
@@ -120,24 +152,30 @@ export function checkoutEndpoints(
       async ({ body }, _req, res) => {
         const shopper = shopperOf(res);
         const scope = { pageId: body.pageId };
-        const view = await client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
-          startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
-            workflowId: checkoutWorkflowId(shopper, scope),
-            taskQueue,
-            args: [
-              {
-                shopper,
-                scope,
-                ...(settings.creationTimeoutMs
-                  ? { creationTimeoutMs: settings.creationTimeoutMs }
-                  : {}),
-                ...(settings.refundRetry ? { refundRetry: settings.refundRetry } : {}),
-                ...(settings.expiresInMs ? { expiresInMs: settings.expiresInMs } : {}),
-              },
-            ],
-            workflowIdConflictPolicy: 'USE_EXISTING',
+        // The engine has the bound to take the checkout (its worker accepts the update);
+        // then the workflow answers once SumUp's checkout exists, or by the creation deadline.
+        const accepted = await engineAnswers(client, settings.startTimeoutMs ?? 10_000, res, () =>
+          client.workflow.startUpdateWithStart(hostedCheckoutUpdate, {
+            waitForStage: 'ACCEPTED',
+            startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+              workflowId: checkoutWorkflowId(shopper, scope),
+              taskQueue,
+              args: [
+                {
+                  shopper,
+                  scope,
+                  ...(settings.creationTimeoutMs
+                    ? { creationTimeoutMs: settings.creationTimeoutMs }
+                    : {}),
+                  ...(settings.refundRetry ? { refundRetry: settings.refundRetry } : {}),
+                  ...(settings.expiresInMs ? { expiresInMs: settings.expiresInMs } : {}),
+                },
+              ],
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            }),
           }),
-        });
+        );
+        const view = await accepted.result();
         Object.assign(res.locals, { orderId: view.orderId, workflowId: view.workflowId });
         if (view.state === 'empty')
           throw new ApiProblem(409, 'cart_empty', 'There is nothing to check out.');

@@ -13,6 +13,8 @@ const readiness = z.object({
 });
 
 /** Liveness says the process answers; readiness that PostgreSQL and Temporal do too. */
+const READINESS_TIMEOUT_MS = 2_000;
+
 export function healthEndpoints(db: Database, client: Client): Endpoint[] {
   return [
     endpoint(
@@ -43,9 +45,12 @@ export function healthEndpoints(db: Database, client: Client): Endpoint[] {
         },
       },
       async (_in, _req, res) => {
+        // A probe answers in seconds: an unreachable Temporal is a 'no', not a hang.
         const [postgres, temporal] = await Promise.allSettled([
           db.execute(sql`select 1`),
-          client.connection.workflowService.getSystemInfo({}),
+          client.withDeadline(Date.now() + READINESS_TIMEOUT_MS, () =>
+            client.connection.workflowService.getSystemInfo({}),
+          ),
         ]);
         const checks = {
           postgres: postgres.status === 'fulfilled' ? ('ok' as const) : ('unreachable' as const),

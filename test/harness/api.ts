@@ -26,9 +26,17 @@ export interface TestApi {
  */
 export async function startApi(
   ctx: TestContext,
-  options: Pick<
-    ApiDependencies,
-    'rateLimits' | 'metricsToken' | 'returnPage' | 'codec' | 'trustProxy' | 'checkout'
+  options: Partial<
+    Pick<
+      ApiDependencies,
+      | 'rateLimits'
+      | 'metricsToken'
+      | 'returnPage'
+      | 'codec'
+      | 'trustProxy'
+      | 'checkout'
+      | 'temporal'
+    >
   > = {},
 ): Promise<TestApi> {
   const serviceToken = `svc-${randomUUID()}`;
