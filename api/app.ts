@@ -8,6 +8,7 @@ import { methodNotAllowed, routerOf, type Endpoint } from './endpoint.ts';
 import { createMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { ApiProblem, problemHandler } from './problem.ts';
+import { idempotency } from './idempotency.ts';
 import { requestLog } from './request-log.ts';
 import { DEFAULT_RATE_LIMITS, rateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import { cartEndpoints } from './routes/cart.ts';
@@ -104,6 +105,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     next();
   });
   storefront.use(express.json({ limit: '16kb' }));
+  storefront.use(idempotency(deps.db));
   storefront.use(routerOf(endpoints.filter((e) => e.spec.access === 'shopper')));
   app.use(storefront);
 

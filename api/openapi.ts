@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Endpoint, ResponseSpec } from './endpoint.ts';
+import { IDEMPOTENCY_HEADER } from './idempotency.ts';
 import { problemResponses, problemSchema } from './problem.ts';
 
 type JsonSchema = Record<string, unknown>;
@@ -32,12 +33,28 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
   });
 }
 
+/** The storefront's mutating requests take an Idempotency-Key (api/idempotency.ts). */
+const takesIdempotencyKey = ({ spec }: Endpoint) =>
+  spec.access === 'shopper' && spec.method !== 'get';
+const idempotencyKeyParameter = {
+  name: IDEMPOTENCY_HEADER,
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe (IETF draft "The Idempotency-Key HTTP Header Field"): the first answer ' +
+    'is kept 24 hours per shopper and key and replayed to a retry with the same request ' +
+    '(`Idempotent-Replayed: true`); the same key with another request is 422 ' +
+    '`idempotency_key_reused`, and while the first is in flight 409 `idempotency_key_in_flight`.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+};
+
 function responses(endpoint: Endpoint) {
   const { spec } = endpoint;
   const implied: Record<number, ResponseSpec> = {
     ...(spec.access === 'shopper' ? problemResponses(401) : {}),
     ...(spec.body && spec.access === 'shopper' ? problemResponses(413, 415) : {}),
     ...(endpoint.before.length > 0 ? problemResponses(429) : {}),
+    ...(takesIdempotencyKey(endpoint) ? problemResponses(409, 422) : {}),
     ...problemResponses(500),
   };
   return Object.fromEntries(
@@ -71,7 +88,11 @@ export function buildOpenApi(endpoints: Endpoint[], version: string) {
       tags: [spec.tag],
       operationId: `${spec.method}${spec.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
       security: spec.access === 'shopper' ? [{ serviceToken: [], shopperToken: [] }] : [],
-      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
+      parameters: [
+        ...parameters(spec.params, 'path'),
+        ...parameters(spec.query, 'query'),
+        ...(takesIdempotencyKey(endpoint) ? [idempotencyKeyParameter] : []),
+      ],
       ...(spec.body
         ? {
             requestBody: {

@@ -50,6 +50,7 @@ const problemMeanings: Record<number, string> = {
   404: "Not found, or not this shopper's.",
   409: 'In a state that does not allow this.',
   413: 'Body too large.',
+  422: 'The Idempotency-Key was used for another request.',
   405: 'This path does not take this method: see Allow.',
   415: 'Not application/json.',
   429: 'Rate limited: see Retry-After.',

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
-import { cartLines, orderItems, tickets } from '../db/schema/index.ts';
+import { cartLines, idempotencyKeys, orderItems, tickets } from '../db/schema/index.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
@@ -270,5 +270,88 @@ describe('lines an order once took', () => {
     expect(adopted.status).toBe(200);
     expect(await json<CartView>(adopted)).toMatchObject({ count: 2, totalMinor: 2 * 850 });
     expect(await itemsOf(orderId)).toBe(1);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  const addMugs = (shopper: Shopper, key: string, quantity = 2) =>
+    api.call('/v1/cart/products', {
+      method: 'POST',
+      body: JSON.stringify({ productId: shop.mug.id, quantity }),
+      shopper,
+      headers: { 'idempotency-key': key },
+    });
+
+  it('replays the first answer to a retry, instead of adding the quantity again', async () => {
+    const shopper = { sessionId: `s-${randomUUID()}` };
+    const key = randomUUID();
+    const first = await addMugs(shopper, key);
+    const firstBody = await first.text();
+    const retry = await addMugs(shopper, key);
+    expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([
+      first.status,
+      'true',
+    ]);
+    expect(await retry.text()).toBe(firstBody);
+    expect(await json(await api.call('/v1/cart/summary', { shopper }))).toMatchObject({ count: 2 });
+    // Another key is another request; another shopper's same key is theirs.
+    expect((await addMugs(shopper, randomUUID())).status).toBe(201);
+    expect(await json(await api.call('/v1/cart/summary', { shopper }))).toMatchObject({ count: 4 });
+    const other = { sessionId: `s-${randomUUID()}` };
+    expect((await addMugs(other, key)).headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('answers 422 for the key used with another request, and 409 while the first is in flight', async () => {
+    const shopper = { sessionId: `s-${randomUUID()}` };
+    const key = randomUUID();
+    expect((await addMugs(shopper, key, 1)).status).toBe(201);
+    const reused = await addMugs(shopper, key, 3);
+    expect([reused.status, ((await reused.json()) as { code: string }).code]).toEqual([
+      422,
+      'idempotency_key_reused',
+    ]);
+
+    // A request with this key is being answered right now (its row has no answer yet).
+    const inFlight = randomUUID();
+    await ctx.database.db.insert(idempotencyKeys).values({
+      owner: `session:${shopper.sessionId}`,
+      key: inFlight,
+      fingerprint: 'f'.repeat(64),
+    });
+    const busy = await addMugs(shopper, inFlight, 1);
+    expect(busy.status).toBe(422);
+    await busy.arrayBuffer();
+    await ctx.database.db
+      .update(idempotencyKeys)
+      .set({
+        fingerprint: createHash('sha256')
+          .update(
+            `POST /v1/cart/products\n${JSON.stringify({ productId: shop.mug.id, quantity: 1 })}`,
+          )
+          .digest('hex'),
+      })
+      .where(eq(idempotencyKeys.key, inFlight));
+    const waiting = await addMugs(shopper, inFlight, 1);
+    expect([waiting.status, ((await waiting.json()) as { code: string }).code]).toEqual([
+      409,
+      'idempotency_key_in_flight',
+    ]);
+    expect(await json(await api.call('/v1/cart/summary', { shopper }))).toMatchObject({ count: 1 });
+  });
+
+  it('is documented on every mutating storefront operation', async () => {
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { parameters: { name: string }[]; security: unknown[] }>
+      >;
+    };
+    const mutating = Object.values(doc.paths).flatMap((ops) =>
+      Object.entries(ops).filter(([method, op]) => method !== 'get' && op.security.length > 0),
+    );
+    expect(mutating.length).toBeGreaterThan(5);
+    for (const [, op] of mutating) {
+      expect(op.parameters.map((p) => p.name)).toContain('Idempotency-Key');
+    }
   });
 });

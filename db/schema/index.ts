@@ -5,3 +5,4 @@ export * from './cart.ts';
 export * from './orders.ts';
 export * from './refunds.ts';
 export * from './outbox.ts';
+export * from './idempotency.ts';
