@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
+import type { Shopper } from '../workflows/checkout-types.ts';
 import type { reconcileLatePayment } from '../workflows/reconcile-late-payment.ts';
 import { reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 import { emulatorPayments, shopPayingEmulator, sumupIdOf } from './harness/checkout.ts';
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 
 /** The checkout's status, as the storefront reads it. */
-const statusOf = async (pageId: number, shopper: { userId: string }) =>
+const statusOf = async (pageId: number, shopper: Shopper) =>
   ((await (await call(`/v1/checkouts/${pageId}`, { shopper })).json()) as { status: string })
     .status;
 
@@ -190,6 +191,68 @@ describe('while the checkout engine cannot take checkouts', () => {
       await cutOff.close();
       await connection.close();
     }
+  });
+});
+
+describe('adoption on sign-in', () => {
+  it("ends the session's open checkout first, merges its lines, moves its orders, and drops a booking of a time the user holds", async () => {
+    const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
+    const session = { sessionId: `s-${randomUUID()}` };
+    const user = { userId: `u-${randomUUID()}` };
+    const at = new Date(Date.now() + 20 * 86_400_000);
+    at.setUTCHours(10, 0, 0, 0);
+    const book = async (shopper: { userId: string } | { sessionId: string }) => {
+      const res = await call('/v1/cart/bookings', {
+        method: 'POST',
+        body: JSON.stringify({ slotId: shop.room.id, startsAt: at.toISOString() }),
+        shopper,
+      });
+      expect(res.status).toBe(201);
+      return res;
+    };
+    // The user holds the hour in their cart; the anonymous session books it too, and a mug.
+    await book(user);
+    await book(session);
+    await shop.addMug(session, 1);
+    await shop.addMug(user, 1);
+
+    await ctx.withWorker(async () => {
+      const started = await call('/v1/checkouts', {
+        method: 'POST',
+        body: JSON.stringify({ pageId: shop.page.id }),
+        shopper: session,
+      });
+      expect(started.status).toBe(200);
+      const { orderId } = (await started.json()) as { orderId: number };
+
+      const adopted = await call('/v1/cart/adopt', {
+        method: 'POST',
+        body: JSON.stringify({ sessionToken: testApi.sign(session) }),
+        shopper: user,
+      });
+      expect(adopted.status).toBe(200);
+      const cart = (await adopted.json()) as {
+        count: number;
+        dropped: { kind: string; reason: string }[];
+        pages: { lines: { kind: string; quantity: number }[] }[];
+      };
+      expect(cart.dropped).toEqual([
+        expect.objectContaining({ kind: 'booking', reason: 'time_taken' }),
+      ]);
+      const lines = cart.pages.flatMap((p) => p.lines).map((l) => [l.kind, l.quantity]);
+      expect(lines.sort()).toEqual([
+        ['booking', 1],
+        ['product', 2],
+      ]);
+      // The session's checkout was cancelled before the merge, and its order is the user's now.
+      expect(await statusOf(shop.page.id, session)).toBe('cancelled');
+      const orders = (await (await call('/v1/orders', { shopper: user })).json()) as {
+        orders: { orderId: number; status: string }[];
+      };
+      expect(orders.orders).toContainEqual(
+        expect.objectContaining({ orderId, status: 'cancelled' }),
+      );
+    }, payments);
   });
 });
 

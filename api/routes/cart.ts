@@ -1,4 +1,8 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
+import { orders } from '../../db/schema/index.ts';
+import { cancelCheckoutSignal } from '../../workflows/checkout-messages.ts';
 import type { Database } from '../../db/client.ts';
 import { readPricedCart, type PricedLine } from '../../db/queries/cart.ts';
 import {
@@ -14,7 +18,7 @@ import {
 import type { Shopper } from '../../workflows/checkout-types.ts';
 import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
-import { ApiProblem, problemResponses } from '../problem.ts';
+import { ApiProblem, lineProblemSchema, problemResponses } from '../problem.ts';
 import { bodyId, pathId } from '../ids.ts';
 import { verifyShopperToken } from '../shopper-token.ts';
 
@@ -114,7 +118,50 @@ const signedIn = (shopper: Shopper, why: string): string => {
 const cartAnswer = { 200: { description: 'The cart after the change.', schema: cartSchema } };
 const shopperOnly = { access: 'shopper', tag: 'cart' } as const;
 
-export function cartEndpoints(db: Database, shopperTokenSecret: string): Endpoint[] {
+/**
+ * Ends the session's open checkouts (cancelled, their claims back in the cart) before its
+ * cart is adopted, so that no line merges while an order holds it. Waits up to `waitMs` for
+ * them to close; a checkout paid meanwhile ends paid, its lines already out of the cart.
+ */
+async function endSessionCheckouts(
+  db: Database,
+  client: Client,
+  sessionId: string,
+  waitMs = 10_000,
+): Promise<void> {
+  const open = () =>
+    db
+      .select({ workflowId: orders.workflowId, runId: orders.workflowRunId })
+      .from(orders)
+      .where(
+        and(eq(orders.sessionId, sessionId), isNull(orders.userId), eq(orders.status, 'pending')),
+      );
+  for (const order of await open()) {
+    await client.workflow
+      .getHandle(order.workflowId, order.runId ?? undefined)
+      .signal(cancelCheckoutSignal)
+      .catch((error: unknown) => {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      });
+  }
+  const deadline = Date.now() + waitMs;
+  while ((await open()).length > 0) {
+    if (Date.now() > deadline) {
+      throw new ApiProblem(
+        409,
+        'checkout_closing',
+        "The session's checkout is still closing; try the adoption again shortly.",
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function cartEndpoints(
+  db: Database,
+  shopperTokenSecret: string,
+  client: Client,
+): Endpoint[] {
   return [
     endpoint(
       {
@@ -261,7 +308,14 @@ export function cartEndpoints(db: Database, shopperTokenSecret: string): Endpoin
         path: '/v1/cart/adopt',
         summary: "Adopt an anonymous session's cart on sign-in",
         body: adoptBody,
-        responses: { ...cartAnswer, ...problemResponses(400, 403) },
+        responses: {
+          200: {
+            description:
+              "The user's cart with the session's merged in; `dropped` names the session's bookings of times the user already held.",
+            schema: cartSchema.extend({ dropped: z.array(lineProblemSchema) }),
+          },
+          ...problemResponses(400, 403, 409),
+        },
       },
       async ({ body }, _req, res) => {
         const userId = signedIn(shopperOf(res), 'Only a signed-in shopper adopts a cart.');
@@ -271,8 +325,9 @@ export function cartEndpoints(db: Database, shopperTokenSecret: string): Endpoin
             { field: 'body.sessionToken', message: 'missing, forged, expired or not a session' },
           ]);
         }
-        await adoptSessionCart(db, session.sessionId, userId);
-        res.json(await readCart(db, shopperOf(res)));
+        await endSessionCheckouts(db, client, session.sessionId);
+        const dropped = await adoptSessionCart(db, session.sessionId, userId);
+        res.json({ ...(await readCart(db, shopperOf(res))), dropped });
       },
     ),
   ];

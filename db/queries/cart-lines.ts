@@ -4,6 +4,7 @@ import {
   calendarEntries,
   calendarSlots,
   cartLines,
+  orders,
   products,
   tickets,
   ticketTypes,
@@ -185,13 +186,31 @@ export async function removeTicket(
   return removed.length > 0;
 }
 
+/** A booking of the session's that adoption dropped, since the user holds that time already. */
+export interface DroppedBooking {
+  kind: 'booking';
+  id: number;
+  title: string;
+  reason: 'time_taken';
+}
+
 /**
- * On sign-in, the anonymous session's cart becomes the user's: product lines merge into the
- * user's (quantities added, no duplicate lines), bookings change owner. One transaction, and
- * adopting again changes nothing.
+ * On sign-in, the anonymous session's cart and orders become the user's: product lines merge
+ * into the user's (quantities added, no duplicate lines), bookings change owner unless the
+ * user already holds that time (then the user's stays, and the session's is dropped and
+ * answered), and the session's orders move to the user. One transaction, and adopting again
+ * changes nothing. The session's open checkouts must have ended first (api/routes/cart.ts).
  */
-export function adoptSessionCart(db: Database, sessionId: string, userId: string): Promise<void> {
+export function adoptSessionCart(
+  db: Database,
+  sessionId: string,
+  userId: string,
+): Promise<DroppedBooking[]> {
   return db.transaction(async (tx) => {
+    await tx
+      .update(orders)
+      .set({ userId })
+      .where(and(eq(orders.sessionId, sessionId), isNull(orders.userId)));
     const sessionLines = await tx
       .select()
       .from(cartLines)
@@ -220,9 +239,9 @@ export function adoptSessionCart(db: Database, sessionId: string, userId: string
         await tx.update(cartLines).set({ deletedAt: new Date() }).where(eq(cartLines.id, line.id));
       else await tx.update(cartLines).set({ userId }).where(eq(cartLines.id, line.id));
     }
-    await tx
-      .update(calendarEntries)
-      .set({ userId })
+    const bookings = await tx
+      .select()
+      .from(calendarEntries)
       .where(
         and(
           eq(calendarEntries.sessionId, sessionId),
@@ -230,5 +249,24 @@ export function adoptSessionCart(db: Database, sessionId: string, userId: string
           eq(calendarEntries.state, 'pending'),
         ),
       );
+    await lockCalendars(tx, [...new Set(bookings.map((b) => b.calendarId))]);
+    const dropped: DroppedBooking[] = [];
+    for (const booking of bookings) {
+      const clash =
+        booking.endsAt !== null &&
+        (await timeTaken(tx, booking.calendarId, booking.startsAt, booking.endsAt, { userId }));
+      if (clash)
+        dropped.push({
+          kind: 'booking',
+          id: booking.id,
+          title: booking.name,
+          reason: 'time_taken',
+        });
+      await tx
+        .update(calendarEntries)
+        .set(clash ? { state: 'cancelled' } : { userId })
+        .where(eq(calendarEntries.id, booking.id));
+    }
+    return dropped;
   });
 }
