@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import { orders, outboxEvents, refunds, tickets } from '../db/schema/index.ts';
 import type { checkout } from '../workflows/checkout.ts';
@@ -15,14 +15,13 @@ import {
 } from '../workflows/checkout-messages.ts';
 import {
   completedActivities,
-  emulatorPayments,
+  emulatorSuite,
   shopPayingEmulator,
   startCheckout,
   sumupIdOf,
 } from './harness/checkout.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
-import { recordHistories } from './harness/histories.ts';
-import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import type { TestContext } from './harness/context.ts';
+import type { SumupFixture } from './sumup/fixture.ts';
 
 // The money on SumUp's edges: answers that are neither paid nor a retryable outage. Each
 // ends in a state ops can find and act on, never in a failed workflow holding seats.
@@ -30,15 +29,7 @@ import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
-beforeAll(async () => {
-  [ctx, f] = await Promise.all([createTestContext('checkout-edges'), startSumupFixture()]);
-  payments = emulatorPayments(f);
-});
-afterAll(async () => {
-  if (ctx) await recordHistories(ctx, 'checkout-edges');
-  await ctx?.close();
-  await f?.close();
-});
+emulatorSuite('checkout-edges', (suite) => ({ ctx, f, payments } = suite), { record: true });
 
 const db = () => ctx.database.db;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets } from '../activities/calendar/claims.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
@@ -13,29 +13,20 @@ import {
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
-import { recordHistories } from './harness/histories.ts';
+import type { TestContext } from './harness/context.ts';
 import {
-  emulatorPayments,
+  emulatorSuite,
   expiredOrderStillOpenAtSumup,
   shopPayingEmulator,
   startCheckout,
   sumupIdOf,
 } from './harness/checkout.ts';
-import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import type { SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
-beforeAll(async () => {
-  [ctx, f] = await Promise.all([createTestContext('checkout-refunds'), startSumupFixture()]);
-  payments = emulatorPayments(f);
-});
-afterAll(async () => {
-  if (ctx) await recordHistories(ctx, 'checkout-refunds');
-  await ctx?.close();
-  await f?.close();
-});
+emulatorSuite('checkout-refunds', (suite) => ({ ctx, f, payments } = suite), { record: true });
 
 const db = () => ctx.database.db;
 const FAST_REFUND_RETRY = { maximumAttempts: 3, initialIntervalMs: 100 };

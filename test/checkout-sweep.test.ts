@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import { orders, tickets } from '../db/schema/index.ts';
 import { registerPaymentSweep } from '../worker/payment-sweep.ts';
@@ -8,14 +8,14 @@ import { checkoutWorkflowId, type CheckoutInput } from '../workflows/checkout-me
 import { reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 import { sweepPayments, type SweepPaymentsInput } from '../workflows/sweep-payments.ts';
 import {
-  emulatorPayments,
+  emulatorSuite,
   expiredOrderStillOpenAtSumup,
   shopPayingEmulator,
   startCheckout,
   sumupIdOf,
 } from './harness/checkout.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
-import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import type { TestContext } from './harness/context.ts';
+import type { SumupFixture } from './sumup/fixture.ts';
 
 // The payments sweeper: what it finds, what it starts, and that a healthy stack gives it
 // nothing. SumUp's webhooks go nowhere here (the emulator posts to a closed port), as when
@@ -24,14 +24,7 @@ import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
-beforeAll(async () => {
-  [ctx, f] = await Promise.all([createTestContext('checkout-sweep'), startSumupFixture()]);
-  payments = emulatorPayments(f);
-});
-afterAll(async () => {
-  await ctx?.close();
-  await f?.close();
-});
+emulatorSuite('checkout-sweep', (suite) => ({ ctx, f, payments } = suite));
 
 const db = () => ctx.database.db;
 const sweep = (input: SweepPaymentsInput = {}) =>

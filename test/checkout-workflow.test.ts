@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import { orders, outboxEvents, tickets } from '../db/schema/index.ts';
 import type { checkout } from '../workflows/checkout.ts';
@@ -13,29 +13,20 @@ import {
   sumupWebhookSignal,
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
-import { recordHistories } from './harness/histories.ts';
+import type { TestContext } from './harness/context.ts';
 import {
   completedActivities,
-  emulatorPayments,
+  emulatorSuite,
   shopPayingEmulator,
   startCheckout,
   sumupIdOf,
 } from './harness/checkout.ts';
-import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import type { SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
-beforeAll(async () => {
-  [ctx, f] = await Promise.all([createTestContext('checkout-workflow'), startSumupFixture()]);
-  payments = emulatorPayments(f);
-});
-afterAll(async () => {
-  if (ctx) await recordHistories(ctx, 'checkout-workflow');
-  await ctx?.close();
-  await f?.close();
-});
+emulatorSuite('checkout-workflow', (suite) => ({ ctx, f, payments } = suite), { record: true });
 
 const db = () => ctx.database.db;
 

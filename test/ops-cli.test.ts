@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import {
@@ -18,26 +18,14 @@ import {
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
-import {
-  emulatorPayments,
-  shopPayingEmulator,
-  startCheckout,
-  sumupIdOf,
-} from './harness/checkout.ts';
-import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import type { TestContext } from './harness/context.ts';
+import { emulatorSuite, shopPayingEmulator, startCheckout, sumupIdOf } from './harness/checkout.ts';
+import type { SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
-beforeAll(async () => {
-  [ctx, f] = await Promise.all([createTestContext('ops-cli'), startSumupFixture()]);
-  payments = emulatorPayments(f);
-});
-afterAll(async () => {
-  await ctx?.close();
-  await f?.close();
-});
+emulatorSuite('ops-cli', (suite) => ({ ctx, f, payments } = suite));
 
 const db = () => ctx.database.db;
 const root = fileURLToPath(new URL('..', import.meta.url));

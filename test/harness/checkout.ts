@@ -15,9 +15,11 @@ import {
   hostedCheckoutUpdate,
   type CheckoutInput,
 } from '../../workflows/checkout-messages.ts';
-import type { TestContext } from './context.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestContext, type TestContext } from './context.ts';
+import { recordHistories } from './histories.ts';
 import { seedShop } from './seed.ts';
-import { MERCHANT, type SumupFixture } from '../sumup/fixture.ts';
+import { MERCHANT, startSumupFixture, type SumupFixture } from '../sumup/fixture.ts';
 
 /** A seeded shop whose page pays the emulator's merchant, refunding automatically if asked. */
 export async function shopPayingEmulator(
@@ -118,4 +120,34 @@ export async function expiredOrderStillOpenAtSumup(
   });
   await releaseClaims(db, orderId, 'expired');
   return { shop, shopper, orderId, ticket: ticket!, sumupId: sumupIdOf(hostedCheckoutUrl) };
+}
+
+export interface EmulatorSuite {
+  ctx: TestContext;
+  f: SumupFixture;
+  /** Payment settings pointing at the emulator. */
+  payments: PaymentSettings;
+}
+
+/**
+ * The setup of a test file that runs checkouts against the SumUp emulator: its own test
+ * context and emulator, made before the file's tests and closed after them (its workflow
+ * histories recorded first with `record`, for the replay test). `use` receives them.
+ */
+export function emulatorSuite(
+  label: string,
+  use: (suite: EmulatorSuite) => void,
+  options: { record?: boolean } = {},
+): void {
+  let suite: Partial<EmulatorSuite> = {};
+  beforeAll(async () => {
+    const [ctx, f] = await Promise.all([createTestContext(label), startSumupFixture()]);
+    suite = { ctx, f, payments: emulatorPayments(f) };
+    use(suite as EmulatorSuite);
+  });
+  afterAll(async () => {
+    if (options.record && suite.ctx) await recordHistories(suite.ctx, label);
+    await suite.ctx?.close();
+    await suite.f?.close();
+  });
 }
