@@ -11,6 +11,9 @@ export interface OpenedDatabase {
 
 export const DEFAULT_EMBEDDED_PORT = 5433;
 
+/** Where the embedded cluster keeps its data inside an app data folder (`ROSE_DATA_DIR`). */
+export const embeddedPostgresDir = (dataDir: string) => join(resolve(dataDir), 'postgres');
+
 /**
  * The database the app uses: an existing server named by DATABASE_URL, or else the
  * embedded PostgreSQL kept under ROSE_DATA_DIR (default `.data`) on EMBEDDED_PG_PORT.
@@ -24,7 +27,7 @@ export async function openDatabase(env: NodeJS.ProcessEnv = process.env): Promis
       stop: () => Promise.resolve(),
     };
   }
-  const dataDir = join(resolve(env.ROSE_DATA_DIR ?? '.data'), 'postgres');
+  const dataDir = embeddedPostgresDir(env.ROSE_DATA_DIR ?? '.data');
   const port = Number(env.EMBEDDED_PG_PORT ?? DEFAULT_EMBEDDED_PORT);
   const server = await startEmbeddedPostgres({ dataDir, port });
   return {

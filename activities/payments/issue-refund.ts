@@ -57,7 +57,7 @@ export async function issueRefund(
       .for('update');
     const refund = ofTransaction.find((r) => r.id === refundId)!;
     if (refund.status === 'issued' || refund.status === 'handled') return undefined;
-    const attempt = async (): Promise<void> => {
+    try {
       const step = nextRefundStep({
         refundedAtSumup: await gateway.refundedMinor(transactionId, refund.currency),
         issuedBefore: ofTransaction
@@ -74,9 +74,6 @@ export async function issueRefund(
       if (step.kind === 'send') {
         await gateway.refund(transactionId, refund.currency, refund.amountMinor);
       }
-    };
-    try {
-      await attempt();
     } catch (error) {
       return { error: error as ApplicationFailure, attempts: refund.attempts + 1 };
     }

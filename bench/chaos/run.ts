@@ -7,7 +7,7 @@ import { and, count, eq, inArray } from 'drizzle-orm';
 import { signShopperToken } from '../../api/shopper-token.ts';
 import { connectDatabase } from '../../db/client.ts';
 import { tickets, ticketTypes } from '../../db/schema/index.ts';
-import { launchStack, type Stack, type StackProcessName } from '../../scripts/stack/launch.ts';
+import { launchStack, type Stack } from '../../scripts/stack/launch.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../../temporal/data-converter.ts';
 import { freeStackPorts } from '../../test/harness/free-port.ts';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
@@ -113,13 +113,13 @@ async function against(stack: Stack, options: ChaosOptions, started: number) {
       });
     }
 
-    const kills: Record<string, number> = { worker: 0, temporal: 0, postgres: 0 };
-    const kill = (name: StackProcessName) => {
+    const kills = { worker: 0, temporal: 0, postgres: 0 };
+    const kill = (name: 'worker' | 'temporal' | 'postgres') => {
       const pid = stack.processes[name].pid();
       if (pid === undefined) return;
       try {
         process.kill(pid, 'SIGKILL');
-        kills[name === 'sumupEmulator' ? 'emulator' : name]! += 1;
+        kills[name] += 1;
       } catch {
         // Between two lives: the next kill will find it.
       }

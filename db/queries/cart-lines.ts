@@ -10,7 +10,7 @@ import {
   ticketTypes,
 } from '../schema/index.ts';
 import { lockCalendars, timeTaken } from './booking-clashes.ts';
-import type { Shopper } from '../../workflows/checkout-types.ts';
+import type { LineProblem, Shopper } from '../../workflows/checkout-types.ts';
 
 const ownedBy = (shopper: Shopper) =>
   shopper.userId !== undefined
@@ -186,14 +186,6 @@ export async function removeTicket(
   return removed.length > 0;
 }
 
-/** A booking of the session's that adoption dropped, since the user holds that time already. */
-export interface DroppedBooking {
-  kind: 'booking';
-  id: number;
-  title: string;
-  reason: 'time_taken';
-}
-
 /**
  * On sign-in, the anonymous session's cart and orders become the user's: product lines merge
  * into the user's (quantities added, no duplicate lines), bookings change owner unless the
@@ -205,7 +197,7 @@ export function adoptSessionCart(
   db: Database,
   sessionId: string,
   userId: string,
-): Promise<DroppedBooking[]> {
+): Promise<LineProblem[]> {
   return db.transaction(async (tx) => {
     await tx
       .update(orders)
@@ -250,7 +242,8 @@ export function adoptSessionCart(
         ),
       );
     await lockCalendars(tx, [...new Set(bookings.map((b) => b.calendarId))]);
-    const dropped: DroppedBooking[] = [];
+    // The session's bookings of hours the user holds already: dropped, and said so.
+    const dropped: LineProblem[] = [];
     for (const booking of bookings) {
       const clash =
         booking.endsAt !== null &&

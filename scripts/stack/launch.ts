@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { connectDatabase } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { applyMigrations } from '../../db/migrate.ts';
+import { embeddedPostgresDir } from '../../db/open.ts';
 import { cliTypeNames, searchAttributes } from '../../workflows/search-attributes.ts';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
 import { buildWorkflowBundle } from '../build-workflow-bundle.ts';
@@ -165,13 +166,13 @@ export async function launchStack(options: {
     const cli = required('temporal-cli', await provision('temporal-cli'));
     signal?.throwIfAborted();
 
-    step(`PostgreSQL (embedded, in ${join(dataDir, 'postgres')})`);
+    step(`PostgreSQL (embedded, in ${embeddedPostgresDir(dataDir)})`);
     const postgresLog = createWriteStream(join(logDir, 'postgres.log'), { flags: 'a' });
     let postgresOutput = '';
     let databaseUrl = '';
     const postgres = await supervised('postgres', async () => {
       const server = await startEmbeddedPostgres({
-        dataDir: join(dataDir, 'postgres'),
+        dataDir: embeddedPostgresDir(dataDir),
         port: ports.postgres,
         onLog: (text) => {
           postgresLog.write(text);
