@@ -40,7 +40,17 @@ export const problemSchema = z.looseObject({
   problems: z
     .array(lineProblemSchema)
     .optional()
-    .describe('For `lines_unavailable`: the cart lines that cannot be bought, and why.'),
+    .describe(
+      'For `lines_unavailable` and `lines_in_checkout`: the cart lines that cannot be bought, and why.',
+    ),
+  openCheckout: z
+    .object({
+      scope: z
+        .union([z.literal('global'), z.number().int()])
+        .describe('As in `/v1/checkouts/{scope}`.'),
+    })
+    .optional()
+    .describe("For `lines_in_checkout`: the shopper's open checkout that holds the lines."),
 });
 
 const problemMeanings: Record<number, string> = {

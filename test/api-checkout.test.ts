@@ -9,7 +9,8 @@ import { emulatorPayments, shopPayingEmulator, sumupIdOf } from './harness/check
 import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
-import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import { Secret } from '../db/secret.ts';
+import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
@@ -107,6 +108,124 @@ describe('POST /v1/checkouts', () => {
       await expect
         .poll(() => statusOf(shop.page.id, shopper), { timeout: 10_000 })
         .toBe('cancelled');
+    }, payments);
+  });
+});
+
+describe('one open order per cart line', () => {
+  // A global checkout pays the default merchant: the emulator's, here.
+  const globalToo = (): PaymentSettings => ({
+    ...payments,
+    defaultMerchant: {
+      merchantCode: new Secret(MERCHANT.merchantCode),
+      apiKey: new Secret(MERCHANT.apiKey),
+    },
+  });
+  const checkoutOf = (shopper: Shopper, pageId: number | null) =>
+    call('/v1/checkouts', { method: 'POST', body: JSON.stringify({ pageId }), shopper });
+
+  it('lets one of two concurrent checkouts (global and page) take the lines; the other answers 409 naming it', async () => {
+    const { shop, shopper } = await shopperWithTickets();
+    await shop.addMug(shopper, 2);
+    await shop.addBooking(shopper);
+    await ctx.withWorker(async () => {
+      const answers = await Promise.all([
+        checkoutOf(shopper, null),
+        checkoutOf(shopper, shop.page.id),
+      ]);
+      const bodies = (await Promise.all(answers.map((a) => a.json()))) as Record<string, unknown>[];
+      const won = answers.findIndex((a) => a.status === 200);
+      const lost = 1 - won;
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      const winnerScope = won === 0 ? 'global' : shop.page.id;
+      expect(bodies[lost]).toMatchObject({
+        code: 'lines_in_checkout',
+        openCheckout: { scope: winnerScope },
+      });
+      // Every line is named: the mug, the booking, both tickets.
+      expect(
+        (bodies[lost]!.problems as { kind: string; reason: string }[])
+          .map((p) => `${p.kind}:${p.reason}`)
+          .sort(),
+      ).toEqual([
+        'booking:in_checkout',
+        'product:in_checkout',
+        'ticket:in_checkout',
+        'ticket:in_checkout',
+      ]);
+      // One order for the shopper, so one payment at most.
+      const { rows } = await ctx.database.pool.query(
+        `SELECT count(*)::int AS n FROM orders WHERE user_id = $1 AND status = 'pending'`,
+        [shopper.userId],
+      );
+      expect(rows[0].n).toBe(1);
+
+      // Once the holder ends, the other scope takes the same lines.
+      const winnerPath = `/v1/checkouts/${winnerScope}`;
+      await call(`${winnerPath}/cancel`, { method: 'POST', shopper });
+      await expect
+        .poll(
+          async () =>
+            ((await (await call(winnerPath, { shopper })).json()) as { status: string }).status,
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe('cancelled');
+      const retried = await checkoutOf(shopper, won === 0 ? shop.page.id : null);
+      expect(retried.status).toBe(200);
+      expect(await retried.json()).toMatchObject({ status: 'awaiting_payment', totalMinor: 8700 });
+    }, globalToo());
+  });
+
+  it('keeps a line as its open checkout took it: adding, changing or removing answers 409 line_in_checkout until it ends', async () => {
+    const { shop, shopper } = await shopperWithTickets();
+    await shop.addMug(shopper, 1);
+    const booking = await shop.addBooking(shopper);
+    const [ticket] = (await ctx.database.db.query.tickets.findMany({
+      where: (t, { eq }) => eq(t.userId, shopper.userId),
+    }))!;
+    // One after the other: each answer is the cart's after the one before.
+    const edits = async () => {
+      const requests: [string, string, object?][] = [
+        ['POST', '/v1/cart/products', { productId: shop.mug.id, quantity: 1 }],
+        ['PUT', `/v1/cart/products/${shop.mug.id}`, { quantity: 3 }],
+        ['DELETE', `/v1/cart/products/${shop.mug.id}`],
+        ['DELETE', `/v1/cart/bookings/${booking.id}`],
+        ['DELETE', `/v1/cart/tickets/${ticket!.id}`],
+      ];
+      const answers: { status: number; code?: string }[] = [];
+      for (const [method, path, body] of requests) {
+        const res = await call(path, {
+          method,
+          shopper,
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        const text = await res.text();
+        answers.push({
+          status: res.status,
+          ...(text ? { code: (JSON.parse(text) as { code?: string }).code } : {}),
+        });
+      }
+      return answers;
+    };
+    await ctx.withWorker(async () => {
+      const started = await checkoutOf(shopper, shop.page.id);
+      expect(started.status).toBe(200);
+      const held = await edits();
+      expect(held).toEqual(Array(5).fill({ status: 409, code: 'line_in_checkout' }));
+      // The line is as the checkout took it.
+      const { rows } = await ctx.database.pool.query(
+        `SELECT quantity FROM cart_lines WHERE user_id = $1 AND deleted_at IS NULL`,
+        [shopper.userId],
+      );
+      expect(rows).toEqual([{ quantity: 1 }]);
+
+      await call(`/v1/checkouts/${shop.page.id}/cancel`, { method: 'POST', shopper });
+      await expect
+        .poll(() => statusOf(shop.page.id, shopper), { timeout: 10_000 })
+        .toBe('cancelled');
+      expect((await edits()).map((r) => r.status)).toEqual([201, 200, 204, 204, 204]);
     }, payments);
   });
 });
@@ -252,6 +371,36 @@ describe('adoption on sign-in', () => {
       expect(orders.orders).toContainEqual(
         expect.objectContaining({ orderId, status: 'cancelled' }),
       );
+    }, payments);
+  });
+  it("refuses to merge into a line the user's open checkout holds, and adopts nothing", async () => {
+    const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
+    const session = { sessionId: `s-${randomUUID()}` };
+    const user = { userId: `u-${randomUUID()}` };
+    const sessionLine = await shop.addMug(session, 2);
+    await shop.addMug(user, 1);
+    await ctx.withWorker(async () => {
+      const started = await call('/v1/checkouts', {
+        method: 'POST',
+        body: JSON.stringify({ pageId: shop.page.id }),
+        shopper: user,
+      });
+      expect(started.status).toBe(200);
+      const adopted = await call('/v1/cart/adopt', {
+        method: 'POST',
+        body: JSON.stringify({ sessionToken: testApi.sign(session) }),
+        shopper: user,
+      });
+      expect(adopted.status).toBe(409);
+      expect(await adopted.json()).toMatchObject({
+        code: 'lines_in_checkout',
+        problems: [{ kind: 'product', reason: 'in_checkout' }],
+      });
+      const { rows } = await ctx.database.pool.query(
+        'SELECT user_id, quantity, deleted_at FROM cart_lines WHERE id = $1',
+        [sessionLine.id],
+      );
+      expect(rows).toEqual([{ user_id: null, quantity: 2, deleted_at: null }]);
     }, payments);
   });
 });

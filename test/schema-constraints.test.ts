@@ -5,6 +5,7 @@ import {
   calendarEntries,
   calendars,
   cartLines,
+  orderItems,
   orders,
   pages,
   pageSumupCredentials,
@@ -84,6 +85,59 @@ async function refusal(
 }
 
 describe('the schema refuses illegal states', () => {
+  it('lets one open order hold a cart line; the order leaving pending, by any statement, frees it', async () => {
+    const { db } = ctx.database;
+    const [product] = await db
+      .insert(products)
+      .values({ pageId, slug: 'poster', title: 'Poster', priceMinor: 700, currency: 'GBP' })
+      .returning();
+    const [line] = await db
+      .insert(cartLines)
+      .values({ userId: 'u-9', productId: product!.id, quantity: 1 })
+      .returning();
+    const openOrder = async (key: string) => {
+      const [order] = await db
+        .insert(orders)
+        .values({
+          idempotencyKey: key,
+          userId: 'u-9',
+          currency: 'GBP',
+          totalMinor: 700,
+          workflowId: `wf-${key}`,
+        })
+        .returning();
+      return order!.id;
+    };
+    const item = (order: number) =>
+      db.insert(orderItems).values({
+        orderId: order,
+        kind: 'product',
+        productId: product!.id,
+        cartLineId: line!.id,
+        title: 'Poster',
+        quantity: 1,
+        unitPriceMinor: 700,
+        currency: 'GBP',
+      });
+    const [global, page] = [await openOrder('global-1'), await openOrder('page-1')];
+    await item(global);
+    expect(await refusal(item(page))).toEqual({
+      code: '23505',
+      constraint: 'order_items_open_cart_line_key',
+    });
+    // Expired by a plain UPDATE: the trigger frees the line, and another order may take it.
+    await db.update(orders).set({ status: 'expired' }).where(sql`${orders.id} = ${global}`);
+    await expect(item(page)).resolves.toBeDefined();
+    const holds = await db
+      .select({ orderId: orderItems.orderId, open: orderItems.open })
+      .from(orderItems)
+      .where(sql`${orderItems.cartLineId} = ${line!.id}`);
+    expect(holds.sort((a, b) => a.orderId - b.orderId)).toEqual([
+      { orderId: global, open: false },
+      { orderId: page, open: true },
+    ]);
+  });
+
   it('refuses a ticket state the domain does not have', async () => {
     const result = await refusal(
       ctx.database.db.execute(

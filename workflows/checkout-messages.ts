@@ -50,6 +50,8 @@ export interface CheckoutView {
   currency?: string;
   /** Why the checkout could not go ahead, per line. */
   problems?: LineProblem[];
+  /** The scope of the shopper's open checkout that holds lines this one wanted. */
+  openScope?: CheckoutScope;
   /** Lines paid for that could not be honoured, and the refund owed for them. */
   paid?: PaidOutcome;
   /**

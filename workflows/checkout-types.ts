@@ -19,7 +19,9 @@ export type LineProblemReason =
   | 'booking_unavailable'
   | 'time_taken'
   | 'ticket_unavailable'
-  | 'sold_out';
+  | 'sold_out'
+  /** Another open checkout of the shopper's holds the line. */
+  | 'in_checkout';
 
 /** Why one cart line cannot be bought, said per line. */
 export interface LineProblem {
@@ -40,7 +42,9 @@ export interface OrderSummary {
 export type CreateOrderResult =
   | { kind: 'created'; order: OrderSummary }
   | { kind: 'empty' }
-  | { kind: 'unavailable'; problems: LineProblem[] };
+  | { kind: 'unavailable'; problems: LineProblem[] }
+  /** Lines another open checkout holds; `openScope` is that checkout's. */
+  | { kind: 'in_checkout'; openScope: CheckoutScope; problems: LineProblem[] };
 
 export type ClaimResult = { claimed: true } | { claimed: false; problems: LineProblem[] };
 

@@ -73,6 +73,11 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
     view.problems = created.problems;
     return finish('unavailable');
   }
+  if (created.kind === 'in_checkout') {
+    // Another of the shopper's checkouts holds some lines: no second order, no second payment.
+    Object.assign(view, { problems: created.problems, openScope: created.openScope });
+    return finish('unavailable');
+  }
   const { orderId } = created.order;
   Object.assign(view, {
     orderId,

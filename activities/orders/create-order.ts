@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Executor, Database } from '../../db/client.ts';
 import { readPricedCart } from '../../db/queries/cart.ts';
+import { heldLines } from '../../db/queries/held-lines.ts';
 import { orderItems, orders } from '../../db/schema/index.ts';
 import type {
   CheckoutScope,
@@ -22,7 +23,8 @@ export interface CreateOrderInput {
 
 /**
  * Makes the order from a snapshot of the shopper's cart, priced on the server, with its
- * items and its `order.created` event in one transaction. Claims come after, separately.
+ * items and its `order.created` event in one transaction. The lines stay locked meanwhile,
+ * and the order's items hold them until it leaves `pending`. Claims come after, separately.
  */
 export function createOrderFromCart(
   db: Database,
@@ -35,8 +37,23 @@ export function createOrderFromCart(
       .where(eq(orders.idempotencyKey, input.idempotencyKey));
     if (existing) return { kind: 'created', order: await summary(tx, existing) };
 
-    const lines = await readPricedCart(tx, input.shopper, input.scope);
+    const lines = await readPricedCart(tx, input.shopper, input.scope, { lock: true });
     if (lines.length === 0) return { kind: 'empty' };
+    // A line another open checkout holds (the other scope's, say) is not taken twice: this
+    // checkout ends, naming that one. The unique index on open order items backs this up.
+    const held = await heldLines(tx, lines);
+    if (held.length > 0) {
+      return {
+        kind: 'in_checkout',
+        openScope: { pageId: held[0]!.pageId },
+        problems: held.map((h) => ({
+          kind: h.kind,
+          id: h.id,
+          title: lines.find((line) => line.kind === h.kind && line.id === h.id)!.title,
+          reason: 'in_checkout',
+        })),
+      };
+    }
     const problems: LineProblem[] = lines
       .filter((line) => line.problem)
       .map((line) => ({ kind: line.kind, id: line.id, title: line.title, reason: line.problem! }));

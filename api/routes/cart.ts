@@ -13,6 +13,7 @@ import {
   removeBooking,
   removeTicket,
   setProductQuantity,
+  type LineEdit,
   type CartChange,
 } from '../../db/queries/cart-lines.ts';
 import type { Shopper } from '../../workflows/checkout-types.ts';
@@ -102,7 +103,23 @@ const refusals: Record<Exclude<CartChange, 'ok'>, [number, string, string]> = {
   unknown_ticket_type: [404, 'body.ticketTypeId', 'not a ticket type of that entry'],
   unknown_slot: [404, 'body.slotId', 'not found or not bookable'],
   time_taken: [409, 'body.startsAt', 'that time is already taken, or already in the cart'],
+  line_in_checkout: [409, 'body.productId', 'its line is in an open checkout; add once that ends'],
 };
+
+/** A change to one line: done, not there, or held by an open checkout until it ends. */
+function edited(edit: LineEdit, notFound: [code: string, message: string]): void {
+  if (edit === 'ok') return;
+  if (edit === 'line_in_checkout') {
+    throw new ApiProblem(
+      409,
+      'line_in_checkout',
+      'An open checkout holds this line; it can change once that checkout is paid or ends.',
+      [{ field: 'path.id', message: 'in an open checkout' }],
+    );
+  }
+  throw new ApiProblem(404, ...notFound);
+}
+const lineNotFound: [string, string] = ['line_not_found', 'That product is not in the cart.'];
 
 function refuse(change: CartChange): void {
   if (change === 'ok') return;
@@ -195,7 +212,7 @@ export function cartEndpoints(
         path: '/v1/cart/products',
         summary: 'Add a product (to its line, if there is one)',
         body: addProductBody,
-        responses: { 201: cartAnswer[200], ...problemResponses(400, 404) },
+        responses: { 201: cartAnswer[200], ...problemResponses(400, 404, 409) },
       },
       async ({ body }, _req, res) => {
         refuse(await addProduct(db, shopperOf(res), body.productId, body.quantity));
@@ -210,12 +227,13 @@ export function cartEndpoints(
         summary: "Set a product line's quantity (0 removes it)",
         params: idParam,
         body: setQuantityBody,
-        responses: { ...cartAnswer, ...problemResponses(400, 404) },
+        responses: { ...cartAnswer, ...problemResponses(400, 404, 409) },
       },
       async ({ params, body }, _req, res) => {
-        if (!(await setProductQuantity(db, shopperOf(res), params.id, body.quantity))) {
-          throw new ApiProblem(404, 'line_not_found', 'That product is not in the cart.');
-        }
+        edited(
+          await setProductQuantity(db, shopperOf(res), params.id, body.quantity),
+          lineNotFound,
+        );
         res.json(await readCart(db, shopperOf(res)));
       },
     ),
@@ -226,12 +244,10 @@ export function cartEndpoints(
         path: '/v1/cart/products/:id',
         summary: 'Remove a product line',
         params: idParam,
-        responses: { 204: { description: 'Removed.' }, ...problemResponses(400, 404) },
+        responses: { 204: { description: 'Removed.' }, ...problemResponses(400, 404, 409) },
       },
       async ({ params }, _req, res) => {
-        if (!(await setProductQuantity(db, shopperOf(res), params.id, 0))) {
-          throw new ApiProblem(404, 'line_not_found', 'That product is not in the cart.');
-        }
+        edited(await setProductQuantity(db, shopperOf(res), params.id, 0), lineNotFound);
         res.status(204).end();
       },
     ),
@@ -257,12 +273,13 @@ export function cartEndpoints(
         path: '/v1/cart/bookings/:id',
         summary: 'Take a booking out of the cart',
         params: idParam,
-        responses: { 204: { description: 'Removed.' }, ...problemResponses(400, 404) },
+        responses: { 204: { description: 'Removed.' }, ...problemResponses(400, 404, 409) },
       },
       async ({ params }, _req, res) => {
-        if (!(await removeBooking(db, shopperOf(res), params.id))) {
-          throw new ApiProblem(404, 'booking_not_found', 'No such booking in the cart.');
-        }
+        edited(await removeBooking(db, shopperOf(res), params.id), [
+          'booking_not_found',
+          'No such booking in the cart.',
+        ]);
         res.status(204).end();
       },
     ),
@@ -288,14 +305,17 @@ export function cartEndpoints(
         path: '/v1/cart/tickets/:id',
         summary: 'Take a pending ticket out of the cart',
         params: idParam,
-        responses: { 204: { description: 'Removed.' }, ...problemResponses(400, 404) },
+        responses: { 204: { description: 'Removed.' }, ...problemResponses(400, 404, 409) },
       },
       async ({ params }, _req, res) => {
         const shopper = shopperOf(res);
         // Another shopper's ticket answers as not found: nothing leaks.
-        if (shopper.userId === undefined || !(await removeTicket(db, shopper.userId, params.id))) {
-          throw new ApiProblem(404, 'ticket_not_found', 'No such ticket in the cart.');
-        }
+        edited(
+          shopper.userId === undefined
+            ? 'not_found'
+            : await removeTicket(db, shopper.userId, params.id),
+          ['ticket_not_found', 'No such ticket in the cart.'],
+        );
         res.status(204).end();
       },
     ),
@@ -326,8 +346,17 @@ export function cartEndpoints(
           ]);
         }
         await endSessionCheckouts(db, client, session.sessionId);
-        const dropped = await adoptSessionCart(db, session.sessionId, userId);
-        res.json({ ...(await readCart(db, shopperOf(res))), dropped });
+        const adopted = await adoptSessionCart(db, session.sessionId, userId);
+        if ('inCheckout' in adopted) {
+          throw new ApiProblem(
+            409,
+            'lines_in_checkout',
+            'Lines that would merge are in an open checkout; adopt once it ends.',
+            [],
+            { problems: adopted.inCheckout },
+          );
+        }
+        res.json({ ...(await readCart(db, shopperOf(res))), dropped: adopted.dropped });
       },
     ),
   ];

@@ -70,6 +70,8 @@ function answer(view: CheckoutView): z.infer<typeof checkoutSchema> {
 const scopeOf = (scope: 'global' | number): CheckoutScope => ({
   pageId: scope === 'global' ? null : scope,
 });
+/** A scope as the paths name it: `global`, or the page id. */
+const scopeLabel = (scope: CheckoutScope): 'global' | number => scope.pageId ?? 'global';
 const shopperCheckouts = { access: 'shopper', tag: 'checkout' } as const;
 
 export interface CheckoutSettings {
@@ -179,6 +181,15 @@ export function checkoutEndpoints(
         Object.assign(res.locals, { orderId: view.orderId, workflowId: view.workflowId });
         if (view.state === 'empty')
           throw new ApiProblem(409, 'cart_empty', 'There is nothing to check out.');
+        if (view.state === 'unavailable' && view.openScope) {
+          throw new ApiProblem(
+            409,
+            'lines_in_checkout',
+            "Some lines are in another of the shopper's checkouts, still open: pay or cancel that one first.",
+            [],
+            { problems: view.problems ?? [], openCheckout: { scope: scopeLabel(view.openScope) } },
+          );
+        }
         if (view.state === 'unavailable') {
           throw new ApiProblem(409, 'lines_unavailable', 'Some lines cannot be bought.', [], {
             problems: view.problems ?? [],

@@ -1,5 +1,5 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../client.ts';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Database, Transaction } from '../client.ts';
 import {
   calendarEntries,
   calendarSlots,
@@ -10,7 +10,8 @@ import {
   ticketTypes,
 } from '../schema/index.ts';
 import { lockCalendars, timeTaken } from './booking-clashes.ts';
-import type { LineProblem, Shopper } from '../../workflows/checkout-types.ts';
+import type { LineKind, LineProblem, Shopper } from '../../workflows/checkout-types.ts';
+import { heldLines } from './held-lines.ts';
 
 const ownedBy = (shopper: Shopper) =>
   shopper.userId !== undefined
@@ -23,9 +24,14 @@ export type CartChange =
   | 'unknown_entry'
   | 'unknown_ticket_type'
   | 'unknown_slot'
-  | 'time_taken';
+  | 'time_taken'
+  /** An open checkout holds the line: it changes once that checkout ends. */
+  | 'line_in_checkout';
 
-/** Adds to the shopper's line for a product (making it if needed), in one statement. */
+/** What became of a change to, or removal of, one line in the cart. */
+export type LineEdit = 'ok' | 'not_found' | 'line_in_checkout';
+
+/** Adds to the shopper's line for a product (making it if needed), unless a checkout holds it. */
 export async function addProduct(
   db: Database,
   shopper: Shopper,
@@ -37,52 +43,81 @@ export async function addProduct(
     .from(products)
     .where(and(eq(products.id, productId), eq(products.active, true)));
   if (!product) return 'unknown_product';
-  const target =
+  const liveLine =
     shopper.userId !== undefined
       ? {
           target: [cartLines.userId, cartLines.productId],
-          targetWhere: sql`${cartLines.deletedAt} IS NULL AND ${cartLines.userId} IS NOT NULL`,
+          where: sql`${cartLines.deletedAt} IS NULL AND ${cartLines.userId} IS NOT NULL`,
         }
       : {
           target: [cartLines.sessionId, cartLines.productId],
-          targetWhere: sql`${cartLines.deletedAt} IS NULL AND ${cartLines.userId} IS NULL`,
+          where: sql`${cartLines.deletedAt} IS NULL AND ${cartLines.userId} IS NULL`,
         };
-  await db
-    .insert(cartLines)
-    .values({
-      userId: shopper.userId ?? null,
-      sessionId: shopper.sessionId ?? null,
-      productId,
-      quantity,
-    })
-    .onConflictDoUpdate({ ...target, set: { quantity: sql`${cartLines.quantity} + ${quantity}` } });
-  return 'ok';
+  return db.transaction(async (tx) => {
+    // Twice at most: a line another request makes meanwhile is found on the second pass.
+    for (;;) {
+      const line = await lockLiveLine(tx, shopper, productId);
+      if (line) {
+        if (await held(tx, 'product', line.id)) return 'line_in_checkout';
+        await tx
+          .update(cartLines)
+          .set({ quantity: sql`${cartLines.quantity} + ${quantity}` })
+          .where(eq(cartLines.id, line.id));
+        return 'ok';
+      }
+      const made = await tx
+        .insert(cartLines)
+        .values({
+          userId: shopper.userId ?? null,
+          sessionId: shopper.sessionId ?? null,
+          productId,
+          quantity,
+        })
+        .onConflictDoNothing(liveLine)
+        .returning({ id: cartLines.id });
+      if (made.length) return 'ok';
+    }
+  });
 }
 
 /**
- * Sets the quantity of the shopper's line; zero removes it. Answers whether a line was there.
- * A removed line is soft-deleted: an order that took it keeps its item (order_items names it).
+ * The shopper's live line for a product, locked: an order taking it (which locks it too) has
+ * either committed, and holds it, or waits until this transaction ends.
  */
-export async function setProductQuantity(
+async function lockLiveLine(tx: Transaction, shopper: Shopper, productId: number) {
+  const [line] = await tx
+    .select({ id: cartLines.id })
+    .from(cartLines)
+    .where(and(ownedBy(shopper), eq(cartLines.productId, productId), isNull(cartLines.deletedAt)))
+    .for('update');
+  return line;
+}
+
+/** Whether an open checkout holds the line; its row is locked by the caller. */
+const held = async (tx: Transaction, kind: LineKind, id: number) =>
+  (await heldLines(tx, [{ kind, id }])).length > 0;
+
+/**
+ * Sets the quantity of the shopper's line; zero removes it. A removed line is soft-deleted:
+ * an order that took it keeps its item (order_items names it). A line an open checkout
+ * holds stays as that checkout took it.
+ */
+export function setProductQuantity(
   db: Database,
   shopper: Shopper,
   productId: number,
   quantity: number,
-): Promise<boolean> {
-  const live = and(
-    ownedBy(shopper),
-    eq(cartLines.productId, productId),
-    isNull(cartLines.deletedAt),
-  );
-  const changed =
-    quantity === 0
-      ? await db
-          .update(cartLines)
-          .set({ deletedAt: new Date() })
-          .where(live)
-          .returning({ id: cartLines.id })
-      : await db.update(cartLines).set({ quantity }).where(live).returning({ id: cartLines.id });
-  return changed.length > 0;
+): Promise<LineEdit> {
+  return db.transaction(async (tx) => {
+    const line = await lockLiveLine(tx, shopper, productId);
+    if (!line) return 'not_found';
+    if (await held(tx, 'product', line.id)) return 'line_in_checkout';
+    await tx
+      .update(cartLines)
+      .set(quantity === 0 ? { deletedAt: new Date() } : { quantity })
+      .where(eq(cartLines.id, line.id));
+    return 'ok';
+  });
 }
 
 /**
@@ -125,22 +160,34 @@ export function addBooking(
   });
 }
 
-/** Takes a pending booking out of its owner's cart. Answers whether there was one. */
-export async function removeBooking(
-  db: Database,
-  shopper: Shopper,
-  entryId: number,
-): Promise<boolean> {
+/** Takes a pending booking out of its owner's cart, unless a checkout holds it. */
+export function removeBooking(db: Database, shopper: Shopper, entryId: number): Promise<LineEdit> {
   const owns =
     shopper.userId !== undefined
       ? eq(calendarEntries.userId, shopper.userId)
       : and(eq(calendarEntries.sessionId, shopper.sessionId), isNull(calendarEntries.userId));
-  const removed = await db
-    .update(calendarEntries)
-    .set({ state: 'cancelled' })
-    .where(and(eq(calendarEntries.id, entryId), owns, eq(calendarEntries.state, 'pending')))
-    .returning({ id: calendarEntries.id });
-  return removed.length > 0;
+  return db.transaction(async (tx) => {
+    // `ordered`: an open order has claimed it, and holds it.
+    const [entry] = await tx
+      .select({ state: calendarEntries.state })
+      .from(calendarEntries)
+      .where(
+        and(
+          eq(calendarEntries.id, entryId),
+          owns,
+          inArray(calendarEntries.state, ['pending', 'ordered']),
+        ),
+      )
+      .for('update');
+    if (!entry) return 'not_found';
+    if (await held(tx, 'booking', entryId)) return 'line_in_checkout';
+    if (entry.state !== 'pending') return 'not_found';
+    await tx
+      .update(calendarEntries)
+      .set({ state: 'cancelled' })
+      .where(eq(calendarEntries.id, entryId));
+    return 'ok';
+  });
 }
 
 /** Puts `quantity` pending tickets in a signed-in shopper's cart. They hold no seat yet. */
@@ -171,19 +218,28 @@ export async function buyTickets(
 
 /**
  * Takes a pending ticket out of its owner's cart (it is cancelled: an order that once held it
- * keeps its item). Answers whether there was one.
+ * keeps its item), unless a checkout holds it.
  */
-export async function removeTicket(
-  db: Database,
-  userId: string,
-  ticketId: number,
-): Promise<boolean> {
-  const removed = await db
-    .update(tickets)
-    .set({ state: 'cancelled' })
-    .where(and(eq(tickets.id, ticketId), eq(tickets.userId, userId), eq(tickets.state, 'pending')))
-    .returning({ id: tickets.id });
-  return removed.length > 0;
+export function removeTicket(db: Database, userId: string, ticketId: number): Promise<LineEdit> {
+  return db.transaction(async (tx) => {
+    // `reserved`: an open order has claimed it, and holds it.
+    const [ticket] = await tx
+      .select({ state: tickets.state })
+      .from(tickets)
+      .where(
+        and(
+          eq(tickets.id, ticketId),
+          eq(tickets.userId, userId),
+          inArray(tickets.state, ['pending', 'reserved']),
+        ),
+      )
+      .for('update');
+    if (!ticket) return 'not_found';
+    if (await held(tx, 'ticket', ticketId)) return 'line_in_checkout';
+    if (ticket.state !== 'pending') return 'not_found';
+    await tx.update(tickets).set({ state: 'cancelled' }).where(eq(tickets.id, ticketId));
+    return 'ok';
+  });
 }
 
 /**
@@ -191,21 +247,24 @@ export async function removeTicket(
  * into the user's (quantities added, no duplicate lines), bookings change owner unless the
  * user already holds that time (then the user's stays, and the session's is dropped and
  * answered), and the session's orders move to the user. One transaction, and adopting again
- * changes nothing. The session's open checkouts must have ended first (api/routes/cart.ts).
+ * changes nothing. The session's open checkouts must have ended first (api/routes/cart.ts);
+ * a line of the user's that an open checkout holds cannot merge, and nothing is adopted.
  */
 export function adoptSessionCart(
   db: Database,
   sessionId: string,
   userId: string,
-): Promise<LineProblem[]> {
+): Promise<{ dropped: LineProblem[] } | { inCheckout: LineProblem[] }> {
   return db.transaction(async (tx) => {
-    await tx
-      .update(orders)
-      .set({ userId })
-      .where(and(eq(orders.sessionId, sessionId), isNull(orders.userId)));
     const sessionLines = await tx
-      .select()
+      .select({
+        id: cartLines.id,
+        productId: cartLines.productId,
+        quantity: cartLines.quantity,
+        title: products.title,
+      })
       .from(cartLines)
+      .innerJoin(products, eq(products.id, cartLines.productId))
       .where(
         and(
           eq(cartLines.sessionId, sessionId),
@@ -213,7 +272,44 @@ export function adoptSessionCart(
           isNull(cartLines.deletedAt),
         ),
       )
-      .for('update');
+      .for('update', { of: cartLines });
+    const userLines = sessionLines.length
+      ? await tx
+          .select({ id: cartLines.id, title: products.title })
+          .from(cartLines)
+          .innerJoin(products, eq(products.id, cartLines.productId))
+          .where(
+            and(
+              eq(cartLines.userId, userId),
+              inArray(
+                cartLines.productId,
+                sessionLines.map((line) => line.productId),
+              ),
+              isNull(cartLines.deletedAt),
+            ),
+          )
+          .for('update', { of: cartLines })
+      : [];
+    // A session checkout started since the session's were ended holds its lines, too.
+    const lines = [...userLines, ...sessionLines];
+    const held = await heldLines(
+      tx,
+      lines.map((line) => ({ kind: 'product' as const, id: line.id })),
+    );
+    if (held.length) {
+      return {
+        inCheckout: held.map((h) => ({
+          kind: h.kind,
+          id: h.id,
+          title: lines.find((line) => line.id === h.id)!.title,
+          reason: 'in_checkout' as const,
+        })),
+      };
+    }
+    await tx
+      .update(orders)
+      .set({ userId })
+      .where(and(eq(orders.sessionId, sessionId), isNull(orders.userId)));
     for (const line of sessionLines) {
       const [merged] = await tx
         .update(cartLines)
@@ -260,6 +356,6 @@ export function adoptSessionCart(
         .set(clash ? { state: 'cancelled' } : { userId })
         .where(eq(calendarEntries.id, booking.id));
     }
-    return dropped;
+    return { dropped };
   });
 }

@@ -33,12 +33,15 @@ export interface PricedLine {
 /**
  * The shopper's cart as the server prices it: product lines at the catalogue's current
  * price, pending bookings at the entry's cost, pending tickets at their type's cost or else
- * the entry's ticket price. Nothing here comes from the client.
+ * the entry's ticket price. Nothing here comes from the client. With `lock`, the lines' rows
+ * stay locked until the transaction ends, so that no edit of the cart lands between the
+ * snapshot and the order that takes it.
  */
 export async function readPricedCart(
   db: Executor,
   shopper: Shopper,
   scope: CheckoutScope,
+  { lock = false }: { lock?: boolean } = {},
 ): Promise<PricedLine[]> {
   const ownsLine: SQL | undefined =
     shopper.userId !== undefined
@@ -51,24 +54,30 @@ export async function readPricedCart(
   const onPage = (column: typeof products.pageId | typeof calendars.pageId) =>
     scope.pageId === null ? undefined : eq(column, scope.pageId);
 
-  const productLines = await db
+  const productQuery = db
     .select({ line: cartLines, product: products })
     .from(cartLines)
     .innerJoin(products, eq(products.id, cartLines.productId))
     .where(and(ownsLine, isNull(cartLines.deletedAt), onPage(products.pageId)))
     .orderBy(cartLines.id);
+  const productLines = lock
+    ? await productQuery.for('update', { of: cartLines })
+    : await productQuery;
 
-  const bookings = await db
+  const bookingQuery = db
     .select({ entry: calendarEntries, pageId: calendars.pageId })
     .from(calendarEntries)
     .innerJoin(calendars, eq(calendars.id, calendarEntries.calendarId))
     .where(and(ownsEntry, eq(calendarEntries.state, 'pending'), onPage(calendars.pageId)))
     .orderBy(calendarEntries.id);
+  const bookings = lock
+    ? await bookingQuery.for('update', { of: calendarEntries })
+    : await bookingQuery;
 
   // Tickets need a signed-in shopper.
-  const pendingTickets =
+  const ticketQuery =
     shopper.userId !== undefined
-      ? await db
+      ? db
           .select({
             ticket: tickets,
             entry: calendarEntries,
@@ -87,7 +96,12 @@ export async function readPricedCart(
             ),
           )
           .orderBy(tickets.id)
-      : [];
+      : undefined;
+  const pendingTickets = !ticketQuery
+    ? []
+    : lock
+      ? await ticketQuery.for('update', { of: tickets })
+      : await ticketQuery;
 
   return [
     ...productLines.map(({ line, product }): PricedLine => ({

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   index,
   integer,
@@ -8,6 +9,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import {
@@ -109,6 +111,12 @@ export const orderItems = pgTable(
     quantity: integer('quantity').notNull(),
     unitPriceMinor: minorUnits('unit_price_minor').notNull(),
     currency: currency().notNull(),
+    /**
+     * Whether the item's order is still pending, so that it holds its cart line, booking or
+     * ticket. Kept by the trigger `orders_release_items` (migration 0005): the order leaving
+     * `pending`, whichever way, frees the line.
+     */
+    open: boolean('open').notNull().default(true),
     createdAt: createdAt(),
   },
   (t) => [
@@ -125,6 +133,17 @@ export const orderItems = pgTable(
     unique('order_items_order_ticket_key').on(t.orderId, t.ticketId),
     unique('order_items_order_entry_key').on(t.orderId, t.calendarEntryId),
     unique('order_items_order_cart_line_key').on(t.orderId, t.cartLineId),
+    // And one open order holds each of them at a time, whichever checkout (scope, replica)
+    // made it: a second order taking the same line fails here, however it raced.
+    uniqueIndex('order_items_open_cart_line_key')
+      .on(t.cartLineId)
+      .where(sql`${t.open}`),
+    uniqueIndex('order_items_open_entry_key')
+      .on(t.calendarEntryId)
+      .where(sql`${t.open}`),
+    uniqueIndex('order_items_open_ticket_key')
+      .on(t.ticketId)
+      .where(sql`${t.open}`),
     index('order_items_order_idx').on(t.orderId),
   ],
 );
