@@ -154,11 +154,11 @@ describe('one open order per cart line', () => {
         'ticket:in_checkout',
       ]);
       // One order for the shopper, so one payment at most.
-      const { rows } = await ctx.database.pool.query(
+      const { rows } = await ctx.database.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM orders WHERE user_id = $1 AND status = 'pending'`,
         [shopper.userId],
       );
-      expect(rows[0].n).toBe(1);
+      expect(rows[0]!.n).toBe(1);
 
       // Once the holder ends, the other scope takes the same lines.
       const winnerPath = `/v1/checkouts/${winnerScope}`;
@@ -182,9 +182,9 @@ describe('one open order per cart line', () => {
     const { shop, shopper } = await shopperWithTickets();
     await shop.addMug(shopper, 1);
     const booking = await shop.addBooking(shopper);
-    const [ticket] = (await ctx.database.db.query.tickets.findMany({
+    const [ticket] = await ctx.database.db.query.tickets.findMany({
       where: (t, { eq }) => eq(t.userId, shopper.userId),
-    }))!;
+    });
     // One after the other: each answer is the cart's after the one before.
     const edits = async () => {
       const requests: [string, string, object?][] = [
