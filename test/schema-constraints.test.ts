@@ -126,7 +126,10 @@ describe('the schema refuses illegal states', () => {
       constraint: 'order_items_open_cart_line_key',
     });
     // Expired by a plain UPDATE: the trigger frees the line, and another order may take it.
-    await db.update(orders).set({ status: 'expired' }).where(sql`${orders.id} = ${global}`);
+    await db
+      .update(orders)
+      .set({ status: 'expired' })
+      .where(sql`${orders.id} = ${global}`);
     await expect(item(page)).resolves.toBeDefined();
     const holds = await db
       .select({ orderId: orderItems.orderId, open: orderItems.open })
