@@ -96,7 +96,8 @@ export function buildOpenApi(endpoints: Endpoint[], version: string) {
       ...(spec.body
         ? {
             requestBody: {
-              required: true,
+              // As the endpoint parses it: a missing body is `{}`, which some bodies take.
+              required: !spec.body.safeParse({}).success,
               content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } },
             },
           }

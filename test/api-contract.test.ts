@@ -16,8 +16,11 @@ afterAll(async () => {
 
 interface Operation {
   security: unknown[];
-  parameters: { name: string; in: string; required: boolean }[];
-  requestBody?: { content: { 'application/json': { schema: Record<string, unknown> } } };
+  parameters: { name: string; in: string; required: boolean; schema: { pattern?: string } }[];
+  requestBody?: {
+    required: boolean;
+    content: { 'application/json': { schema: Record<string, unknown> } };
+  };
   responses: Record<string, unknown>;
 }
 interface OpenApi {
@@ -178,6 +181,31 @@ describe('strict input', () => {
       paged.status,
       ((await paged.json()) as { fields: { field: string }[] }).fields[0]!.field,
     ]).toEqual([400, 'query.limit']);
+  });
+
+  it('documents exactly the ids and counts it takes: a number the pattern allows is never refused', async () => {
+    const doc = await document();
+    const patternOf = (path: string, method: string, name: string) =>
+      new RegExp(
+        doc.paths[path]![method]!.parameters.find((p) => p.name === name)!.schema.pattern!,
+      );
+    const shopper = { sessionId: randomUUID() };
+    const idPattern = patternOf('/v1/cart/products/{id}', 'delete', 'id');
+    for (const id of ['1', '2147483647', '2147483648', '9999999999']) {
+      const res = await api.call(`/v1/cart/products/${id}`, { method: 'DELETE', shopper });
+      await res.arrayBuffer();
+      // Past PostgreSQL's integer, no row can be named: refused, and documented so.
+      expect([id, res.status === 400], id).toEqual([id, !idPattern.test(id)]);
+    }
+    const limitPattern = patternOf('/v1/orders', 'get', 'limit');
+    for (const limit of ['1', '100', '101', '9610']) {
+      const res = await api.call(`/v1/orders?limit=${limit}`, { shopper });
+      await res.arrayBuffer();
+      expect([limit, res.status === 400], limit).toEqual([limit, !limitPattern.test(limit)]);
+    }
+    // SumUp's webhook takes anything, no body included: documented as optional.
+    expect(doc.paths['/webhooks/sumup']!.post!.requestBody!.required).toBe(false);
+    expect(doc.paths['/v1/cart/products']!.post!.requestBody!.required).toBe(true);
   });
 
   it('takes a shopper token only in its exact form: one with anything appended is refused', async () => {
