@@ -13,7 +13,8 @@ import { wakeCheckout } from '../wake-checkout.ts';
 const notification = z
   .looseObject({
     event_type: z.string().optional(),
-    id: z.string().max(100).optional().describe("SumUp's checkout id."),
+    // No bound: whatever it says is looked up, and anything unknown gets the same 204.
+    id: z.string().optional().describe("SumUp's checkout id."),
   })
   .catch({});
 
