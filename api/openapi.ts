@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventSchemas, eventTypes } from '../activities/events/event-types.ts';
 import type { Endpoint, ResponseSpec } from './endpoint.ts';
 import { IDEMPOTENCY_HEADER } from './idempotency.ts';
 import { problemResponses, problemSchema } from './problem.ts';
@@ -131,5 +132,61 @@ export function buildOpenApi(endpoints: Endpoint[], version: string) {
       },
     },
     paths,
+    webhooks: eventWebhooks(),
   };
+}
+
+/**
+ * The events rose-checkout sends to subscribers (activities/events/event-types.ts), as
+ * OpenAPI 3.1 webhooks: a Standard Webhooks POST each, its `data` the event's schema.
+ */
+function eventWebhooks() {
+  const header = (name: string, description: string) => ({
+    name,
+    in: 'header',
+    required: true,
+    description,
+    schema: { type: 'string' },
+  });
+  return Object.fromEntries(
+    eventTypes.map((type) => [
+      type,
+      {
+        post: {
+          summary: eventSchemas[type].description ?? type,
+          operationId: `event.${type}`,
+          tags: ['events'],
+          parameters: [
+            header('webhook-id', 'The event id, the same on every retry: deduplicate on it.'),
+            header('webhook-timestamp', 'When this attempt was signed, in Unix seconds.'),
+            header(
+              'webhook-signature',
+              '`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the whsec_ secret; ' +
+                'during a rotation, two of them, space-separated.',
+            ),
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['type', 'timestamp', 'data'],
+                  properties: {
+                    type: { const: type },
+                    timestamp: { type: 'string', description: 'When it happened, ISO 8601.' },
+                    data: jsonSchema(eventSchemas[type], 'output'),
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': { description: 'Any 2xx: delivered. Anything else is retried, with backoff.' },
+            '410': { description: 'Gone: the subscriber is disabled, and nothing more is sent.' },
+          },
+        },
+      },
+    ]),
+  );
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectDatabase } from '../db/client.ts';
 import { launchStack, type Stack } from '../scripts/stack/launch.ts';
-import { freeStackPorts } from '../test/harness/free-port.ts';
+import { freePort, freeStackPorts } from '../test/harness/free-port.ts';
 import type { BenchContext, ScenarioResult } from './context.ts';
 import { contention } from './scenarios/contention.ts';
 import { openCheckouts } from './scenarios/open-checkouts.ts';
@@ -46,6 +46,8 @@ try {
     // BENCH_CPU_PROFILE=1: the worker, API and emulator write V8 CPU profiles when they stop.
     ...(process.env.BENCH_CPU_PROFILE ? { cpuProfileDir: profileDir } : {}),
     step: log,
+    // Events go out to a subscriber, as in production: P3 reports their delivery lag.
+    demoSubscriberPort: await freePort(),
     // A restarted process would measure its own recovery: the first death ends the bench.
     restartPolicy: { maxDeaths: 1, windowMs: 60_000, firstDelayMs: 0, maxDelayMs: 0 },
     onGiveUp: (name, why, output) => {

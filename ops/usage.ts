@@ -15,6 +15,14 @@ Commands, each printing one JSON line per result:
   list            --status <state> and/or --order <id> [--limit <n>]
                   the workflows that match: open ones first, then the latest closed
 
+Events and their subscribers (in PostgreSQL: DATABASE_URL, CREDENTIALS_KEYS):
+  subscribers add --url <url> [--events <type,…>]  prints the new subscriber and its secret
+  subscribers list | remove --id <n> | enable --id <n>
+  subscribers rotate --id <n> [--overlap-hours <h>]  a new secret; the old one also signs
+                  for <h> hours (default 24)
+  events failed [--limit <n>]   deliveries failing or waiting for a disabled subscriber
+  events replay --id <event id> | --since <ISO time>  send those events again
+
 Options:
   --order <id>         the order, found by its OrderId search attribute: status reads the
                        newest workflow that carries it; an action signals the open one

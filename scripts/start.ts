@@ -26,6 +26,9 @@ const launched = launchStack({
   ports,
   step,
   signal: launching.signal,
+  ...(env.ROSE_DEMO_SUBSCRIBER === '1'
+    ? { demoSubscriberPort: port('DEMO_SUBSCRIBER_PORT', 4020) }
+    : {}),
   onGiveUp: (name, why, output) => {
     console.error(`${why}; its last output (all of it in ${join(dataDir, 'logs')}):`);
     console.error(output.slice(-3000));
@@ -78,6 +81,8 @@ try {
       // What `npm run ops` needs to reach and read this stack's workflows.
       `export TEMPORAL_ADDRESS=${stack.temporalAddress}`,
       `export PAYLOAD_CODEC_KEYS=${secrets.payloadCodecKeys}`,
+      // And its event subscribers (`npm run ops -- subscribers …`).
+      `export CREDENTIALS_KEYS=${secrets.credentialsKeys}`,
       '',
     ].join('\n'),
     { mode: 0o600 },
@@ -89,7 +94,11 @@ rose-checkout is running. Ctrl-C stops everything; the data stays in ${dataDir}.
   Temporal UI      ${urls.temporalUi}
   SumUp emulator   ${urls.emulator}
   Worker metrics   ${urls.workerMetrics}   (API: ${urls.api}/metrics)
-  Logs             ${join(dataDir, 'logs')}
+  Logs             ${join(dataDir, 'logs')}${
+    stack.processes.subscriber
+      ? `\n  Events           the demo subscriber logs each one to ${join(dataDir, 'logs', 'subscriber.log')}`
+      : ''
+  }
 
 Demo shop: page ${shop.pageId}, ${shop.products.length} products, a bookable room (slot ${shop.slotId})
 and a gig with ${shop.seats} seats (entry ${shop.entryId}, ticket type ${shop.ticketTypeId}).

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventTypes } from '../activities/events/event-types.ts';
 import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 
@@ -26,6 +27,7 @@ interface Operation {
 interface OpenApi {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
+  webhooks: Record<string, { post: Operation }>;
 }
 
 const document = async () => (await (await fetch(`${api.url}/openapi.json`)).json()) as OpenApi;
@@ -181,6 +183,25 @@ describe('strict input', () => {
       paged.status,
       ((await paged.json()) as { fields: { field: string }[] }).fields[0]!.field,
     ]).toEqual([400, 'query.limit']);
+  });
+
+  it('publishes every event a subscriber receives under webhooks, with its versioned data schema', async () => {
+    const doc = await document();
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...eventTypes].sort());
+    const paid = doc.webhooks['order.paid']!.post;
+    expect(paid.parameters.map((p) => p.name)).toEqual([
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+    ]);
+    const body = paid.requestBody!.content['application/json'].schema as {
+      required: string[];
+      properties: { data: { required: string[]; properties: Record<string, unknown> } };
+    };
+    expect(body.required).toEqual(['type', 'timestamp', 'data']);
+    expect(body.properties.data.required).toEqual(
+      expect.arrayContaining(['version', 'order', 'unhonoured']),
+    );
   });
 
   it('documents exactly the ids and counts it takes: a number the pattern allows is never refused', async () => {

@@ -156,7 +156,7 @@ describe('claiming', () => {
     ]);
     const [closed] = await db().select().from(orders).where(eq(orders.id, order.orderId));
     expect([closed!.status, closed!.closedAt]).toEqual(['expired', expect.any(Date)]);
-    expect(await eventsOf(order.orderId)).toEqual(['order.created', 'order.expired']);
+    expect(await eventsOf(order.orderId)).toEqual(['order.closed', 'order.created']);
   });
 
   it('refuses, per line and changing nothing, tickets beyond capacity', async () => {
@@ -275,8 +275,8 @@ describe('confirming a paid order', () => {
       await db().select().from(refunds).where(eq(refunds.orderId, lateOrder.orderId)),
     ).toHaveLength(1);
     expect(await eventsOf(lateOrder.orderId)).toEqual([
+      'order.closed',
       'order.created',
-      'order.expired',
       'order.paid',
       'order.refund_due',
     ]);

@@ -180,8 +180,8 @@ describe('a payment that is not the order’s', () => {
       .transactions[0]!;
     expect([transaction.status, transaction.refundedMinor]).toEqual(['REFUNDED', 999]);
     expect(await eventTypes(result.orderId!)).toEqual([
+      'order.closed',
       'order.created',
-      'order.failed',
       'order.payment_mismatch',
       'order.refunded',
     ]);

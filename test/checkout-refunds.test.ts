@@ -215,6 +215,6 @@ describe('a payment that arrives after the checkout gave up', () => {
     expect([first.state, second.state]).toEqual(['not_paid', 'not_paid']);
     const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
     expect(order!.status).toBe('expired');
-    expect(await eventTypes(orderId)).toEqual(['order.created', 'order.expired']);
+    expect(await eventTypes(orderId)).toEqual(['order.closed', 'order.created']);
   });
 });

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
+import { startEventRelay } from '../activities/events/relay.ts';
+import { parseCredentialsKeys } from '../db/sealed.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import {
   createPaymentActivities,
@@ -19,6 +21,7 @@ import {
 } from '../workflows/checkout-messages.ts';
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 import type { TestContext } from './harness/context.ts';
+import { freePort } from './harness/free-port.ts';
 import { emulatorSuite, shopPayingEmulator, startCheckout, sumupIdOf } from './harness/checkout.ts';
 import type { SumupFixture } from './sumup/fixture.ts';
 
@@ -28,6 +31,7 @@ let payments: PaymentSettings;
 emulatorSuite('ops-cli', (suite) => ({ ctx, f, payments } = suite));
 
 const db = () => ctx.database.db;
+const CREDENTIALS_KEYS = `ops-1:${randomBytes(32).toString('base64')}`;
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Long enough that within a test only a signal can make the checkout look at SumUp.
 const POLL_MS = 10 * 60_000;
@@ -48,7 +52,13 @@ function ops(...args: string[]): Promise<CliRun> {
       ['--import', 'tsx', 'ops/main.ts', ...args],
       {
         cwd: root,
-        env: { ...process.env, TEMPORAL_ADDRESS: ctx.temporal.address },
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: ctx.temporal.address,
+          // For the events commands, which work on PostgreSQL.
+          DATABASE_URL: ctx.databaseUrl,
+          CREDENTIALS_KEYS: CREDENTIALS_KEYS,
+        },
         timeout: 30_000,
       },
       (error, stdout, stderr) => {
@@ -251,6 +261,85 @@ describe('npm run ops', () => {
     } finally {
       await f.control('/faults', undefined, 'DELETE');
     }
+  });
+
+  it('adds, lists, rotates and removes event subscribers, and shows and replays what failed', async () => {
+    // Nothing listens there.
+    const url = `http://127.0.0.1:${await freePort()}/events/${randomUUID()}`;
+    const [added] = succeeded(await ops('subscribers', 'add', '--url', url)) as {
+      id: number;
+      secret: string;
+    }[];
+    expect(added!.secret).toMatch(/^whsec_/);
+    // Once per URL; only events we send.
+    const again = await ops('subscribers', 'add', '--url', url);
+    expect([again.code, (lines(again.stderr)[0] as { error: string }).error]).toEqual([
+      1,
+      'refused',
+    ]);
+    const unknown = await ops('subscribers', 'add', '--url', `${url}/x`, '--events', 'order.eaten');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown event types: order.eaten');
+
+    const [rotated] = succeeded(await ops('subscribers', 'rotate', '--id', String(added!.id))) as {
+      secret: string;
+    }[];
+    expect(rotated!.secret).not.toBe(added!.secret);
+    const listed = await ops('subscribers', 'list');
+    expect(lines(listed.stdout)).toContainEqual(
+      expect.objectContaining({
+        id: added!.id,
+        url,
+        state: 'active',
+        previousSecretUntil: expect.any(String),
+      }),
+    );
+    // A list shows no secret, neither one.
+    expect(listed.stdout).not.toContain('whsec_');
+
+    // An event for it, and one attempt, refused.
+    const shop = await shopPayingEmulator(db(), { seats: 5 });
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addMug(shopper, 1);
+    const created = await createOrderFromCart(db(), {
+      idempotencyKey: randomUUID(),
+      workflowId: `checkout-${randomUUID()}`,
+      workflowRunId: 'test-run',
+      shopper,
+      scope: { pageId: shop.page.id },
+    });
+    if (created.kind !== 'created') throw new Error('no order');
+    const relay = startEventRelay(
+      { db: db(), credentialsKeys: parseCredentialsKeys(CREDENTIALS_KEYS), timeoutMs: 1000 },
+      false,
+    );
+    expect(await relay.runOnce()).toBeGreaterThan(0);
+    const failed = succeeded(await ops('events', 'failed')) as {
+      eventId: number;
+      orderId: number;
+      attempts: number;
+      lastError: string;
+      subscriber: { id: number };
+    }[];
+    const ours = failed.find((d) => d.subscriber.id === added!.id)!;
+    expect(ours).toMatchObject({
+      orderId: created.order.orderId,
+      attempts: 1,
+      type: 'order.created',
+    });
+    expect(ours.lastError).toContain('ECONNREFUSED');
+    expect(succeeded(await ops('events', 'replay', '--id', String(ours.eventId)))).toEqual([
+      { replayed: 1 },
+    ]);
+    expect(succeeded(await ops('subscribers', 'remove', '--id', String(added!.id)))).toEqual([
+      { id: added!.id, removed: true },
+    ]);
+    const bad = await Promise.all([
+      ops('events', 'replay'),
+      ops('events', 'replay', '--since', 'yesterday'),
+      ops('subscribers', 'rotate'),
+    ]);
+    expect(bad.map((run) => run.code)).toEqual([2, 2, 2]);
   });
 
   it('fails with exit 1 for an order no workflow carries', async () => {

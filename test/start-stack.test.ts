@@ -16,7 +16,10 @@ import { freePort } from './harness/free-port.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started: Stack[] = [];
 let dataDir: string;
-let ports: Record<'api' | 'temporal' | 'ui' | 'emulator' | 'postgres' | 'metrics', number>;
+let ports: Record<
+  'api' | 'temporal' | 'ui' | 'emulator' | 'postgres' | 'metrics' | 'subscriber',
+  number
+>;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'rose-checkout-test-start-'));
   ports = {
@@ -26,6 +29,7 @@ beforeAll(async () => {
     emulator: await freePort(),
     postgres: await freePort(),
     metrics: await freePort(),
+    subscriber: await freePort(),
   };
 });
 afterAll(async () => {
@@ -49,7 +53,7 @@ interface Stack {
 }
 
 /** `npm start` on free ports and the test's data folder, in a process group as a terminal runs it. */
-async function startStack(): Promise<Stack> {
+async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
   // Node itself with tsx as its loader: signals reach start.ts, not a launcher above it.
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
@@ -62,6 +66,8 @@ async function startStack(): Promise<Stack> {
       SUMUP_EMULATOR_PORT: String(ports.emulator),
       EMBEDDED_PG_PORT: String(ports.postgres),
       WORKER_METRICS_PORT: String(ports.metrics),
+      DEMO_SUBSCRIBER_PORT: String(ports.subscriber),
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -184,7 +190,8 @@ describe('npm start', () => {
   let paidOrderId: number;
 
   it('comes up from an empty data folder, takes a scripted checkout, stops everything, and keeps the data', async () => {
-    const stack = await startStack();
+    // With the demo subscriber, which logs the events it receives.
+    const stack = await startStack({ ROSE_DEMO_SUBSCRIBER: '1' });
     expect(stack.output()).toContain('demo shop seeded');
     expect(stack.output()).toContain(`Temporal UI      http://127.0.0.1:${ports.ui}`);
     const { env } = stack;
@@ -205,10 +212,16 @@ describe('npm start', () => {
     expect((await pay(env, checkout)).status).toBe(200);
     await expect.poll(shop.status, { timeout: 15_000 }).toBe('paid');
     paidOrderId = checkout.orderId;
+    // order.paid reached the demo subscriber, signed: it logged it.
+    const received = () => readFileSync(join(dataDir, 'logs', 'subscriber.log'), 'utf8');
+    await expect
+      .poll(received, { timeout: 10_000 })
+      .toContain(`"type":"order.paid","orderId":${paidOrderId}`);
+    expect(received()).not.toContain('"msg":"refused"');
 
     // Ctrl-C: everything it started stops, and nothing is left listening.
     expect(await ctrlC(stack)).toBe(0);
-    for (const port of [ports.api, ports.ui, ports.emulator, ports.metrics]) {
+    for (const port of [ports.api, ports.ui, ports.emulator, ports.metrics, ports.subscriber]) {
       expect(await portClosed(port), `port ${port}`).toBe(true);
     }
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);

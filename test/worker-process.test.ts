@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { newSecret } from '../activities/events/subscribers.ts';
+import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import { fileURLToPath } from 'node:url';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { orders, outboxEvents } from '../db/schema/index.ts';
+import { eventSubscribers, orders, outboxEvents } from '../db/schema/index.ts';
 import { checkout } from '../workflows/checkout.ts';
 import {
   checkoutWorkflowId,
@@ -16,6 +19,7 @@ import { createTestContext, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
 import { shopPayingEmulator } from './harness/checkout.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
+import { startSubscriber } from './harness/subscriber.ts';
 
 let ctx: TestContext;
 let f: SumupFixture;
@@ -34,6 +38,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** `worker/main.ts` as production runs it: its own process, a prebuilt bundle, env config. */
 function startWorkerProcess(
   metricsAddress = 'off',
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; output: () => string }> {
   // Node itself, with tsx as its loader: the tsx launcher would run the worker as a child
   // of its own, and a SIGKILL to the launcher would leave that worker running.
@@ -50,6 +55,7 @@ function startWorkerProcess(
       PUBLIC_BASE_URL: 'http://127.0.0.1:9',
       WORKER_METRICS_ADDRESS: metricsAddress,
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -139,5 +145,62 @@ describe('the worker process', () => {
     second.child.kill('SIGTERM');
     expect(await stopped).toEqual({ code: 0, signal: null });
     expect(second.output()).toContain('"msg":"worker stopped"');
+  });
+
+  it('is killed while it delivers an event, and the next worker delivers it, under the same webhook-id', async () => {
+    const subscriber = await startSubscriber(['hang']);
+    const secret = newSecret();
+    const env = {
+      CREDENTIALS_KEYS: `test-1:${randomBytes(32).toString('base64')}`,
+      // Registered at start, idempotently: the second worker finds it made.
+      EVENT_SUBSCRIBER_URL: subscriber.url,
+      EVENT_SUBSCRIBER_SECRET: secret,
+      EVENT_DELIVERY_TIMEOUT_MS: '1000',
+      PAYMENT_SWEEP_EVERY_MINUTES: '0',
+    };
+    try {
+      const first = await startWorkerProcess('off', env);
+      const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
+      const shopper = { userId: `u-${randomUUID()}` };
+      await shop.addMug(shopper, 1);
+      await createOrderFromCart(ctx.database.db, {
+        idempotencyKey: randomUUID(),
+        workflowId: `checkout-${randomUUID()}`,
+        workflowRunId: 'test-run',
+        shopper,
+        scope: { pageId: shop.page.id },
+      });
+      // The subscriber has the request and holds it; the worker dies before any answer.
+      await expect.poll(() => subscriber.received.length, { timeout: 10_000 }).toBe(1);
+      const killed = exited(first.child);
+      first.child.kill('SIGKILL');
+      await killed;
+
+      const metricsAddress = `127.0.0.1:${await freePort()}`;
+      const second = await startWorkerProcess(metricsAddress, env);
+      // Once the dead worker's lease runs out, the delivery goes again.
+      await expect.poll(() => subscriber.received.length, { timeout: 20_000 }).toBe(2);
+      const [lost, delivered] = subscriber.received;
+      expect(delivered!.headers['webhook-id']).toBe(lost!.headers['webhook-id']);
+      expect(() =>
+        new Webhook(secret).verify(delivered!.body, delivered!.headers as Record<string, string>),
+      ).not.toThrow();
+      expect(
+        await ctx.database.db
+          .select({ url: eventSubscribers.url })
+          .from(eventSubscribers)
+          .where(eq(eventSubscribers.url, subscriber.url)),
+      ).toHaveLength(1);
+      // The worker's metrics count it.
+      await expect
+        .poll(async () => (await fetch(`http://${metricsAddress}/metrics`)).text(), {
+          timeout: 10_000,
+        })
+        .toMatch(/rose_event_deliveries\S*\{[^}]*outcome="delivered"/);
+      second.child.kill('SIGTERM');
+      await exited(second.child);
+    } finally {
+      await subscriber.close();
+    }
   });
 });

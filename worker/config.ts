@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readEnv } from '../config/read-env.ts';
+import { credentialsKeysSetting } from '../db/sealed.ts';
 import { codecKeysSetting } from '../temporal/codec-keys.ts';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 
@@ -30,6 +31,17 @@ const schema = z.object({
   PAYMENT_SWEEP_EVERY_MINUTES: z.coerce.number().min(0).max(1440).default(5),
   /** `keyId:base64key,…`, the active key first: payloads are encrypted. Secret: never logged. */
   PAYLOAD_CODEC_KEYS: codecKeysSetting,
+  /** `keyId:base64key,…`, the active key first: subscriber secrets are sealed. Secret. */
+  CREDENTIALS_KEYS: credentialsKeysSetting,
+  /** Deliver events to subscribers from this worker (`off`: another process does). */
+  EVENT_RELAY: z.enum(['on', 'off']).default('on'),
+  /** Per delivery attempt. */
+  EVENT_DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** A subscriber registered at start, idempotently, with its `whsec_` secret (never logged). */
+  EVENT_SUBSCRIBER_URL: z.url().optional(),
+  EVENT_SUBSCRIBER_SECRET: z.string().min(1).optional(),
+  /** Comma-separated event types for it; unset: all. */
+  EVENT_SUBSCRIBER_EVENTS: z.string().optional(),
 });
 
 export type WorkerConfig = z.infer<typeof schema>;

@@ -1,4 +1,7 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { startEventRelay } from '../activities/events/relay.ts';
+import { ensureSubscriber } from '../activities/events/subscribers.ts';
+import { parseCredentialsKeys } from '../db/sealed.ts';
 import { connectDatabase } from '../db/client.ts';
 import { Secret } from '../db/secret.ts';
 import { applyMigrations } from '../db/migrate.ts';
@@ -57,8 +60,37 @@ try {
           dataConverter: dataConverterWith(payloadCodec),
         })
       : 'off';
+  const credentialsKeys = parseCredentialsKeys(config.CREDENTIALS_KEYS);
+  if (config.EVENT_SUBSCRIBER_URL) {
+    if (!config.EVENT_SUBSCRIBER_SECRET)
+      throw new Error('EVENT_SUBSCRIBER_URL needs EVENT_SUBSCRIBER_SECRET');
+    await ensureSubscriber(database.db, credentialsKeys, {
+      url: config.EVENT_SUBSCRIBER_URL,
+      secret: config.EVENT_SUBSCRIBER_SECRET,
+      events:
+        config.EVENT_SUBSCRIBER_EVENTS?.split(',')
+          .map((type) => type.trim())
+          .filter(Boolean) ?? [],
+    });
+  }
+  const relay =
+    config.EVENT_RELAY === 'on'
+      ? startEventRelay({
+          db: database.db,
+          credentialsKeys,
+          timeoutMs: config.EVENT_DELIVERY_TIMEOUT_MS,
+          meter: Runtime.instance().metricMeter,
+          onError: (error) =>
+            log.warn(
+              { error: error instanceof Error ? error.message : String(error) },
+              'event relay',
+            ),
+        })
+      : undefined;
   log.info(
     {
+      eventRelay: config.EVENT_RELAY,
+      eventSubscriber: config.EVENT_SUBSCRIBER_URL ?? 'none',
       sweepSchedule,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -67,7 +99,11 @@ try {
     },
     'worker started',
   );
-  await worker.run();
+  try {
+    await worker.run();
+  } finally {
+    await relay?.stop();
+  }
   log.info('worker stopped');
 } finally {
   await connection.close();

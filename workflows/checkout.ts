@@ -90,7 +90,7 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   const claim = await db.claimEntriesAndTickets({ orderId });
   if (!claim.claimed) {
     view.problems = claim.problems;
-    await db.releaseClaims({ orderId, outcome: 'failed' });
+    await db.releaseClaims({ orderId, outcome: 'failed', reason: 'lines_unavailable' });
     return finish('unavailable');
   }
 
@@ -119,14 +119,15 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   } catch (error) {
     // SumUp refused for good (credentials, validation), or did not answer before the
     // creation deadline: give the claims back, and the storefront says why.
-    await db.releaseClaims({ orderId, outcome: 'failed' });
+    const reason = finalRefusal(error)?.startsWith('SumupCreationDeadline:')
+      ? 'payment_provider_unavailable'
+      : 'payment_provider_refused';
+    await db.releaseClaims({ orderId, outcome: 'failed', ...(edges ? { reason } : {}) });
     if (!edges) {
       finish('failed');
       throw error;
     }
-    view.reason = finalRefusal(error)?.startsWith('SumupCreationDeadline:')
-      ? 'payment_provider_unavailable'
-      : 'payment_provider_refused';
+    view.reason = reason;
     return finish('failed');
   }
   enter('awaiting_payment');
@@ -167,7 +168,10 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   const close = () => sumup.deactivateSumupCheckout({ orderId });
   const last = edges ? await closeByDeadline(await askSumup(close)) : await close();
   if (last.status === 'PAID') return paid(last);
-  await db.releaseClaims({ orderId, outcome });
+  // Whether SumUp would not say (ops look: needs_attention), or the card was declined.
+  const unknown = last.status === 'UNREADABLE' ? `needs_attention: ${last.reason}` : undefined;
+  const reason = unknown ?? (declined ? 'card_declined' : undefined);
+  await db.releaseClaims({ orderId, outcome, ...(reason ? { reason } : {}) });
   if (last.status === 'UNREADABLE') return needsAttention(last.reason);
   return finish(outcome);
 

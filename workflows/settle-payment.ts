@@ -36,7 +36,7 @@ export async function settlePayment(
   if (mismatches.length === 0) return settlePaidOrder(orderId, payment.transactionId!, ctx);
 
   // Not the order's payment: its seats go back, and all of what SumUp took is owed back.
-  await db.releaseClaims({ orderId, outcome: 'failed' });
+  await db.releaseClaims({ orderId, outcome: 'failed', reason: 'payment_mismatch' });
   const refund = await db.recordMismatchRefund({
     orderId,
     transactionId: payment.transactionId!,

@@ -3,7 +3,7 @@ import type { Database, Transaction } from '../../db/client.ts';
 import { calendarEntries, orderItems, orders, tickets } from '../../db/schema/index.ts';
 import type { ClaimResult, ClosedOutcome, LineProblem } from '../../workflows/checkout-types.ts';
 import { clashingBookings } from '../../db/queries/booking-clashes.ts';
-import { recordEvent } from '../events/record-event.ts';
+import { recordOrderEvent } from '../events/order-events.ts';
 import { lockSeats, lockTickets, seatGroupKey, type SeatGroup } from './capacity.ts';
 
 /** The order's booking and ticket items, and the seat groups its tickets draw on. */
@@ -137,6 +137,7 @@ export function releaseClaims(
   db: Database,
   orderId: number,
   outcome: ClosedOutcome,
+  reason?: string,
 ): Promise<void> {
   return db.transaction(async (tx) => {
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
@@ -153,11 +154,9 @@ export function releaseClaims(
       .update(orders)
       .set({ status: outcome, closedAt: new Date() })
       .where(eq(orders.id, orderId));
-    await recordEvent(tx, {
-      type: `order.${outcome}`,
-      key: `order.${outcome}:${orderId}`,
-      orderId,
-      payload: { orderId, outcome },
+    await recordOrderEvent(tx, 'order.closed', orderId, `order.closed:${orderId}`, {
+      outcome,
+      reason: reason ?? null,
     });
   });
 }

@@ -5,6 +5,7 @@ export type { DomainEvent, RecordedEvent } from './record-event.ts';
 
 export function createEventActivities(db: Database) {
   return {
-    recordEvent: (event: DomainEvent) => recordEvent(db, event),
+    // One transaction: the event and its deliveries commit together.
+    recordEvent: (event: DomainEvent) => db.transaction((tx) => recordEvent(tx, event)),
   };
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { outboxEvents } from '../../db/schema/index.ts';
 
@@ -18,8 +18,9 @@ export interface RecordedEvent {
 }
 
 /**
- * Writes a domain event to the outbox, once per key. Given a transaction, the event commits
- * or rolls back with the state change it describes.
+ * Writes a domain event to the outbox, once per key, with a delivery for each subscriber that
+ * wants it. Given a transaction, the event commits or rolls back with the state change it
+ * describes.
  */
 export async function recordEvent(db: Executor, event: DomainEvent): Promise<RecordedEvent> {
   const inserted = await db
@@ -32,7 +33,16 @@ export async function recordEvent(db: Executor, event: DomainEvent): Promise<Rec
     })
     .onConflictDoNothing({ target: outboxEvents.key })
     .returning({ id: outboxEvents.id });
-  if (inserted[0]) return { id: inserted[0].id, created: true };
+  if (inserted[0]) {
+    // Each subscriber that wants it gets its delivery in the same transaction: no event
+    // written is ever missing from the relay's queue (activities/events/relay.ts).
+    await db.execute(sql`
+      INSERT INTO event_deliveries (event_id, subscriber_id, order_id)
+      SELECT ${inserted[0].id}, s.id, ${event.orderId ?? null}::integer
+      FROM event_subscribers s
+      WHERE s.state = 'active' AND (s.event_types = '{}' OR ${event.type} = ANY (s.event_types))`);
+    return { id: inserted[0].id, created: true };
+  }
 
   const [existing] = await db
     .select({ id: outboxEvents.id })

@@ -11,7 +11,8 @@ import {
 import type { LineProblem, PaidOutcome } from '../../workflows/checkout-types.ts';
 import { lockOrderClaims } from '../calendar/claims.ts';
 import { seatGroupKey } from '../calendar/capacity.ts';
-import { recordEvent } from '../events/record-event.ts';
+import { recordOrderEvent } from '../events/order-events.ts';
+import { refundData } from '../events/refund-data.ts';
 
 const UNHONOURED_REFUND_KEY = 'unhonoured-lines';
 
@@ -138,12 +139,7 @@ export function confirmPaidOrder(
         ...(refundMinor > 0 ? { refundState: 'refund_due' as const } : {}),
       })
       .where(eq(orders.id, orderId));
-    await recordEvent(tx, {
-      type: 'order.paid',
-      key: `order.paid:${orderId}`,
-      orderId,
-      payload: { orderId, totalMinor: order.totalMinor, currency: order.currency },
-    });
+    await recordOrderEvent(tx, 'order.paid', orderId, `order.paid:${orderId}`, { unhonoured });
     if (refundMinor > 0) {
       const [refund] = await tx
         .insert(refunds)
@@ -153,21 +149,13 @@ export function confirmPaidOrder(
           amountMinor: refundMinor,
           currency: order.currency,
           reason: 'Sold out before the payment completed',
+          lines: unhonoured,
           sumupTransactionId: input.transactionId,
         })
         .returning();
       // The refund notice, to the shopper and to ops.
-      await recordEvent(tx, {
-        type: 'order.refund_due',
-        key: `order.refund_due:${orderId}`,
-        orderId,
-        payload: {
-          orderId,
-          refundId: refund!.id,
-          amountMinor: refundMinor,
-          currency: order.currency,
-          lines: unhonoured,
-        },
+      await recordOrderEvent(tx, 'order.refund_due', orderId, `order.refund_due:${orderId}`, {
+        refund: refundData(refund!),
       });
       return {
         unhonoured,
@@ -200,10 +188,14 @@ async function outcomeOf(tx: Transaction, orderId: number): Promise<PaidOutcome>
     .from(refunds)
     .where(and(eq(refunds.orderId, orderId), eq(refunds.key, UNHONOURED_REFUND_KEY)));
   if (!refund) return { unhonoured: [] };
-  const [event] = await tx.query.outboxEvents.findMany({
-    where: (e, { eq: equals }) => equals(e.key, `order.refund_due:${orderId}`),
-  });
-  const lines = (event?.payload as { lines?: LineProblem[] } | undefined)?.lines ?? [];
+  // The refund keeps its lines; one recorded before it did has them in its event.
+  let lines = refund.lines;
+  if (lines.length === 0) {
+    const [event] = await tx.query.outboxEvents.findMany({
+      where: (e, { eq: equals }) => equals(e.key, `order.refund_due:${orderId}`),
+    });
+    lines = (event?.payload as { lines?: LineProblem[] } | undefined)?.lines ?? [];
+  }
   return {
     unhonoured: lines,
     refund: { refundId: refund.id, amountMinor: refund.amountMinor, currency: refund.currency },

@@ -10,7 +10,7 @@ import type {
   OrderSummary,
   Shopper,
 } from '../../workflows/checkout-types.ts';
-import { recordEvent } from '../events/record-event.ts';
+import { recordOrderEvent } from '../events/order-events.ts';
 
 export interface CreateOrderInput {
   /** The same key always yields the same order: a retried activity creates nothing new. */
@@ -101,18 +101,7 @@ export function createOrderFromCart(
         currency: line.currency,
       })),
     );
-    await recordEvent(tx, {
-      type: 'order.created',
-      key: `order.created:${order!.id}`,
-      orderId: order!.id,
-      payload: {
-        orderId: order!.id,
-        pageId: order!.pageId,
-        totalMinor,
-        currency,
-        items: lines.length,
-      },
-    });
+    await recordOrderEvent(tx, 'order.created', order!.id, `order.created:${order!.id}`, {});
     return { kind: 'created', order: await summary(tx, order!) };
   });
 }

@@ -11,8 +11,8 @@ export function createOrderActivities(db: Database) {
     createOrderFromCart: (input: CreateOrderInput) => createOrderFromCart(db, input),
     claimEntriesAndTickets: (input: { orderId: number }) =>
       claimEntriesAndTickets(db, input.orderId),
-    releaseClaims: (input: { orderId: number; outcome: ClosedOutcome }) =>
-      releaseClaims(db, input.orderId, input.outcome),
+    releaseClaims: (input: { orderId: number; outcome: ClosedOutcome; reason?: string }) =>
+      releaseClaims(db, input.orderId, input.outcome, input.reason),
     confirmPaidOrder: (input: { orderId: number; transactionId: string }) =>
       confirmPaidOrder(db, input),
     markRefundHandled: (input: { refundId: number }) => markRefundHandled(db, input.refundId),

@@ -1,7 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { orders, refunds } from '../../db/schema/index.ts';
-import { recordEvent } from '../events/record-event.ts';
+import { recordOrderEvent } from '../events/order-events.ts';
+import { refundData } from '../events/refund-data.ts';
 
 /** Ops settled the refund outside rose-checkout: record it, and close the order's refund. */
 export function markRefundHandled(db: Database, refundId: number): Promise<void> {
@@ -13,17 +14,12 @@ export function markRefundHandled(db: Database, refundId: number): Promise<void>
       .set({ status: 'handled', handledAt: new Date() })
       .where(and(eq(refunds.id, refundId), inArray(refunds.status, ['due', 'failed'])));
     await tx.update(orders).set({ refundState: 'refunded' }).where(eq(orders.id, refund.orderId));
-    await recordEvent(tx, {
-      type: 'order.refunded',
-      key: `order.refunded:${refund.orderId}:${refundId}`,
-      orderId: refund.orderId,
-      payload: {
-        orderId: refund.orderId,
-        refundId,
-        amountMinor: refund.amountMinor,
-        currency: refund.currency,
-        by: 'ops',
-      },
-    });
+    await recordOrderEvent(
+      tx,
+      'order.refunded',
+      refund.orderId,
+      `order.refunded:${refund.orderId}:${refundId}`,
+      { refund: { ...refundData(refund), by: 'ops' } },
+    );
   });
 }

@@ -2,7 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { orders, refunds } from '../../db/schema/index.ts';
 import type { PaymentMismatch } from '../../workflows/checkout-types.ts';
-import { recordEvent } from '../events/record-event.ts';
+import { recordOrderEvent } from '../events/order-events.ts';
+import { refundData } from '../events/refund-data.ts';
 
 const MISMATCH_REFUND_KEY = 'payment-mismatch';
 
@@ -42,19 +43,17 @@ export function recordMismatchRefund(
       })
       .returning();
     await tx.update(orders).set({ refundState: 'refund_due' }).where(eq(orders.id, orderId));
-    await recordEvent(tx, {
-      type: 'order.payment_mismatch',
-      key: `order.payment_mismatch:${orderId}`,
+    await recordOrderEvent(
+      tx,
+      'order.payment_mismatch',
       orderId,
-      payload: {
-        orderId,
-        refundId: refund!.id,
-        amountMinor: input.amountMinor,
-        currency: input.currency,
-        expected: { amountMinor: order.totalMinor, currency: order.currency },
+      `order.payment_mismatch:${orderId}`,
+      {
+        paid: { amountMinor: input.amountMinor, currency: input.currency },
         mismatches: input.mismatches,
+        refund: refundData(refund!),
       },
-    });
+    );
     return { refundId: refund!.id, amountMinor: refund!.amountMinor, currency: refund!.currency };
   });
 }

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { orders, pagePaymentSettings, refunds } from '../../db/schema/index.ts';
-import { recordEvent } from '../events/record-event.ts';
+import { recordOrderEvent } from '../events/order-events.ts';
+import { refundData } from '../events/refund-data.ts';
 import type { PaymentSettings } from './checkout-payments.ts';
 import { resolveSumupCredentials } from './credentials.ts';
 import { nextRefundStep } from './refund-ledger.ts';
@@ -101,18 +102,15 @@ export async function issueRefund(
     if (!owed) {
       await tx.update(orders).set({ refundState: 'refunded' }).where(eq(orders.id, order.id));
     }
-    await recordEvent(tx, {
-      type: 'order.refunded',
-      key: `order.refunded:${order.id}:${refundId}`,
-      orderId: order.id,
-      payload: {
-        orderId: order.id,
-        refundId,
-        amountMinor: refund.amountMinor,
-        currency: refund.currency,
-        by: 'sumup',
+    await recordOrderEvent(
+      tx,
+      'order.refunded',
+      order.id,
+      `order.refunded:${order.id}:${refundId}`,
+      {
+        refund: { ...refundData(refund), by: 'sumup' },
       },
-    });
+    );
     return undefined;
   });
   if (failed) {

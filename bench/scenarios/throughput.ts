@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { checkoutDataConverter } from '../../temporal/data-converter.ts';
@@ -19,6 +21,7 @@ export async function throughput(
   const { db, stack, api } = ctx;
   const shoppers = await shoppersWithAProduct(db, stack.shop, options.checkouts);
   const paid = paidWatcher(db);
+  const startedAt = new Date();
   let firstWorkflowId: string | undefined;
   const run = await runConcurrently(shoppers.length, options.concurrency, async (i) => {
     const started = await api.startCheckout(shoppers[i]!, stack.shop.pageId);
@@ -31,6 +34,7 @@ export async function throughput(
     firstWorkflowId ??= `checkout:page:${stack.shop.pageId}:user:${shoppers[i]!.userId}`;
   });
   const perSecond = options.checkouts / (run.elapsedMs / 1000);
+  const lag = await deliveryLag(db, startedAt);
 
   // The ceiling: as many activities as that checkout ran, doing nothing.
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -69,10 +73,38 @@ export async function throughput(
       activitiesPerCheckout: steps.remote,
       ceilingPerSecond: round(ceilingPerSecond, 1),
       ofCeiling: round(perSecond / ceilingPerSecond, 2),
+      eventsDelivered: lag.delivered,
+      eventDeliveryLagP50Ms: lag.p50,
+      eventDeliveryLagP99Ms: lag.p99,
     },
     targets: [
       { name: '≥ 40 checkouts/s', reached: perSecond >= 40 },
       { name: '≥ 0.6 of the ceiling', reached: perSecond >= 0.6 * ceilingPerSecond },
+      { name: 'events delivered within a second (p99)', reached: lag.p99 <= 1000 },
     ],
   };
+}
+
+/**
+ * From each event written during the run to its delivery at the stack's subscriber, once
+ * every one of them has gone out (or 60 s have passed).
+ */
+async function deliveryLag(db: Database, since: Date) {
+  const figures = async () =>
+    (
+      await db.execute<{ pending: number; delivered: number; p50: number; p99: number }>(sql`
+        SELECT count(*) FILTER (WHERE d.state = 'pending')::int AS pending,
+          count(*) FILTER (WHERE d.state = 'delivered')::int AS delivered,
+          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.created_at) * 1000))::int AS p50,
+          round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.created_at) * 1000))::int AS p99
+        FROM event_deliveries d JOIN outbox_events e ON e.id = d.event_id
+        WHERE e.created_at >= ${since.toISOString()}`)
+    ).rows[0]!;
+  const deadline = Date.now() + 60_000;
+  let now = await figures();
+  while (now.pending > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    now = await figures();
+  }
+  return now;
 }

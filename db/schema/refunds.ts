@@ -3,6 +3,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   text,
@@ -11,6 +12,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createdAt, currency, isoCurrency, minorUnits, updatedAt } from './columns.ts';
 import { orders } from './orders.ts';
+import type { LineProblem } from '../../workflows/checkout-types.ts';
 
 /**
  * due: owed and recorded (the refund notice); issued: SumUp accepted it; failed: SumUp
@@ -32,6 +34,8 @@ export const refunds = pgTable(
     amountMinor: minorUnits('amount_minor').notNull(),
     currency: currency().notNull(),
     reason: text('reason').notNull(),
+    /** The lines refunded, as the refund's events name them; empty for a whole payment. */
+    lines: jsonb('lines').$type<LineProblem[]>().notNull().default([]),
     status: refundStatus('status').notNull().default('due'),
     sumupTransactionId: text('sumup_transaction_id'),
     attempts: integer('attempts').notNull().default(0),

@@ -41,7 +41,7 @@ export interface Stack {
   shop: DemoShop;
   shopCreated: boolean;
   /** Each process, supervised: restarted with backoff when it dies, until it keeps dying. */
-  processes: Record<StackProcessName, Supervised>;
+  processes: Record<StackProcessName, Supervised> & { subscriber?: Supervised };
   stop(): Promise<void>;
 }
 
@@ -72,6 +72,8 @@ export async function launchStack(options: {
   onGiveUp: (name: string, why: string, output: string) => void;
   /** Aborted (Ctrl-C while it comes up): what started is stopped, and the launch rejects. */
   signal?: AbortSignal;
+  /** Runs the demo subscriber on this port, registered with the worker as its subscriber. */
+  demoSubscriberPort?: number;
 }): Promise<Stack> {
   const { dataDir, ports, signal } = options;
   const step = options.step ?? (() => {});
@@ -88,7 +90,10 @@ export async function launchStack(options: {
       `${JSON.stringify({ time: new Date().toISOString(), msg: line })}\n`,
     );
   };
-  const supervised = async (name: StackProcessName, start: () => Promise<Incarnation>) => {
+  const supervised = async (
+    name: StackProcessName | 'subscriber',
+    start: () => Promise<Incarnation>,
+  ) => {
     signal?.throwIfAborted();
     const process = await supervise(name, start, {
       say,
@@ -247,6 +252,30 @@ export async function launchStack(options: {
       PAYLOAD_CODEC_KEYS: secrets.payloadCodecKeys,
       ...options.env,
     };
+    let subscriber: Supervised | undefined;
+    // The worker registers the demo subscriber at start; otherwise EVENT_SUBSCRIBER_URL and
+    // EVENT_SUBSCRIBER_SECRET, if set, pass through to it.
+    let subscriberEnv: NodeJS.ProcessEnv = {};
+    if (options.demoSubscriberPort) {
+      step('demo event subscriber (its log: logs/subscriber.log)');
+      const subscriberEnvOf = { EVENT_SUBSCRIBER_SECRET: secrets.demoSubscriberSecret };
+      subscriber = await supervised(
+        'subscriber',
+        readyFirstTime(
+          () =>
+            spawnNode('subscriber', 'scripts/stack/demo-subscriber.ts', {
+              DEMO_SUBSCRIBER_PORT: String(options.demoSubscriberPort),
+              ...subscriberEnvOf,
+            }),
+          'listening',
+          (process) => process.output().includes('demo subscriber listening'),
+        ),
+      );
+      subscriberEnv = {
+        EVENT_SUBSCRIBER_URL: `http://127.0.0.1:${options.demoSubscriberPort}/events`,
+        ...subscriberEnvOf,
+      };
+    }
     step('worker (with the workflow bundle built first, as production does)');
     const workflowBundlePath = join(dataDir, 'workflow-bundle.js');
     await buildWorkflowBundle(workflowBundlePath);
@@ -264,6 +293,8 @@ export async function launchStack(options: {
               SUMUP_API_KEY: EMULATOR_MERCHANT.apiKey,
               PUBLIC_BASE_URL: urls.api,
               WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
+              CREDENTIALS_KEYS: secrets.credentialsKeys,
+              ...subscriberEnv,
               ...shared,
             }),
           'polling',
@@ -308,7 +339,14 @@ export async function launchStack(options: {
       secrets,
       shop,
       shopCreated: created,
-      processes: { postgres, temporal, sumupEmulator, worker, api },
+      processes: {
+        postgres,
+        temporal,
+        sumupEmulator,
+        worker,
+        api,
+        ...(subscriber ? { subscriber } : {}),
+      },
       stop,
     };
   } catch (error) {

@@ -9,16 +9,28 @@ export interface StackSecrets {
   shopperTokenSecret: string;
   /** `PAYLOAD_CODEC_KEYS`: kept, or histories written before a restart could not be read. */
   payloadCodecKeys: string;
+  /** `CREDENTIALS_KEYS`: seals subscriber secrets in PostgreSQL. */
+  credentialsKeys: string;
+  /** The demo subscriber's `whsec_` secret (`ROSE_DEMO_SUBSCRIBER=1`). */
+  demoSubscriberSecret: string;
 }
 
 export async function stackSecrets(dataDir: string): Promise<StackSecrets> {
   const path = join(dataDir, 'stack-secrets.json');
-  if (existsSync(path)) return JSON.parse(await readFile(path, 'utf8')) as StackSecrets;
+  const kept = existsSync(path)
+    ? (JSON.parse(await readFile(path, 'utf8')) as Partial<StackSecrets>)
+    : {};
+  // What a data folder from an older version lacks is made and kept; nothing is replaced.
   const secrets: StackSecrets = {
     serviceToken: `demo-${randomUUID()}`,
     shopperTokenSecret: randomBytes(32).toString('base64url'),
     payloadCodecKeys: `local-1:${randomBytes(32).toString('base64')}`,
+    credentialsKeys: `local-1:${randomBytes(32).toString('base64')}`,
+    demoSubscriberSecret: `whsec_${randomBytes(24).toString('base64')}`,
+    ...kept,
   };
-  await writeFile(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(kept).length !== Object.keys(secrets).length) {
+    await writeFile(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }

@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './usage.ts';
+
+// `npm run ops -- subscribers …` and `events …`: what ops do about events leaving the
+// building. These need PostgreSQL (DATABASE_URL), not Temporal.
+
+export type EventCommand =
+  | { name: 'subscribers add'; url: string; events: string[] }
+  | { name: 'subscribers list' }
+  | { name: 'subscribers remove' | 'subscribers enable'; id: number }
+  | { name: 'subscribers rotate'; id: number; overlapHours: number }
+  | { name: 'events failed'; limit: number }
+  | { name: 'events replay'; id?: number; since?: Date };
+
+export const eventCommandGroups = ['subscribers', 'events'];
+
+const number = (option: string, value: string | undefined): number => {
+  if (value === undefined || !/^[1-9][0-9]{0,9}$/.test(value)) {
+    throw new UsageError(`${option} needs a whole number, as 42`);
+  }
+  return Number(value);
+};
+
+export function parseEventCommand(argv: string[]): EventCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        events: { type: 'string' },
+        id: { type: 'string' },
+        since: { type: 'string' },
+        limit: { type: 'string' },
+        'overlap-hours': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [group, action, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra.join(' ')}`);
+  const name = `${group} ${action ?? ''}`.trim();
+  switch (name) {
+    case 'subscribers add':
+      if (!values.url) throw new UsageError('subscribers add needs --url <url>');
+      return {
+        name,
+        url: values.url,
+        events: (values.events ?? '')
+          .split(',')
+          .map((type) => type.trim())
+          .filter(Boolean),
+      };
+    case 'subscribers list':
+      return { name };
+    case 'subscribers remove':
+    case 'subscribers enable':
+      return { name, id: number('--id', values.id) };
+    case 'subscribers rotate':
+      return {
+        name,
+        id: number('--id', values.id),
+        overlapHours:
+          values['overlap-hours'] === undefined
+            ? 24
+            : number('--overlap-hours', values['overlap-hours']),
+      };
+    case 'events failed':
+      return { name, limit: values.limit === undefined ? 100 : number('--limit', values.limit) };
+    case 'events replay': {
+      if ((values.id === undefined) === (values.since === undefined)) {
+        throw new UsageError('events replay needs --id <event id> or --since <ISO time>');
+      }
+      if (values.id !== undefined) return { name, id: number('--id', values.id) };
+      const since = new Date(values.since!);
+      if (Number.isNaN(since.getTime())) {
+        throw new UsageError('--since needs an ISO 8601 time, as 2026-11-29T09:00:00Z');
+      }
+      return { name, since };
+    }
+    default:
+      throw new UsageError(`unknown command: ${name}`);
+  }
+}

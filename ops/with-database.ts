@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { readEnv } from '../config/read-env.ts';
+import { connectDatabase } from '../db/client.ts';
+import { credentialsKeysSetting, parseCredentialsKeys } from '../db/sealed.ts';
+import { failedDeliveries, replayEvents } from '../activities/events/deliveries.ts';
+import {
+  addSubscriber,
+  enableSubscriber,
+  listSubscribers,
+  removeSubscriber,
+  rotateSecret,
+  SubscriberError,
+} from '../activities/events/subscribers.ts';
+import type { EventCommand } from './event-commands.ts';
+
+const schema = z.object({
+  DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL' }),
+  CREDENTIALS_KEYS: credentialsKeysSetting,
+});
+
+const writeLine = (stream: NodeJS.WriteStream, value: unknown) =>
+  stream.write(`${JSON.stringify(value)}\n`);
+
+/** Runs an events command against PostgreSQL, one JSON line per result. Answers the exit code. */
+export async function runWithDatabase(command: EventCommand): Promise<number> {
+  let config;
+  try {
+    config = readEnv(schema, process.env, 'ops');
+  } catch (error) {
+    writeLine(process.stderr, {
+      error: 'invalid_configuration',
+      message: (error as Error).message,
+    });
+    return 1;
+  }
+  const ring = parseCredentialsKeys(config.CREDENTIALS_KEYS);
+  const database = connectDatabase(config.DATABASE_URL, { max: 1, applicationName: 'rose-ops' });
+  const emit = (value: unknown) => writeLine(process.stdout, value);
+  const { db } = database;
+  try {
+    switch (command.name) {
+      case 'subscribers add':
+        emit(await addSubscriber(db, ring, { url: command.url, events: command.events }));
+        break;
+      case 'subscribers list':
+        (await listSubscribers(db)).forEach(emit);
+        break;
+      case 'subscribers remove':
+        emit(await removeSubscriber(db, command.id));
+        break;
+      case 'subscribers enable':
+        emit(await enableSubscriber(db, command.id));
+        break;
+      case 'subscribers rotate':
+        emit(await rotateSecret(db, ring, command.id, command.overlapHours * 3_600_000));
+        break;
+      case 'events failed':
+        (await failedDeliveries(db, command.limit)).forEach(emit);
+        break;
+      case 'events replay':
+        emit(
+          await replayEvents(
+            db,
+            command.id !== undefined ? { id: command.id } : { since: command.since! },
+          ),
+        );
+        break;
+    }
+    return 0;
+  } catch (error) {
+    writeLine(process.stderr, {
+      error: error instanceof SubscriberError ? 'refused' : 'unexpected',
+      message: (error as Error).message,
+    });
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
