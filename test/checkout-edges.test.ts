@@ -72,6 +72,19 @@ describe('SumUp refusing to say how a checkout stands', () => {
       expect(await ticketState(ticketId)).toBe('pending');
       const [order] = await db().select().from(orders).where(eq(orders.id, view.orderId!));
       expect(order!.status).toBe('cancelled');
+      // Other services hear of it: the order closed, and it waits for ops.
+      await expect
+        .poll(() => eventTypes(view.orderId!), { timeout: 10_000 })
+        .toEqual(['order.closed', 'order.created', 'order.needs_attention']);
+      const [attention] = await db()
+        .select()
+        .from(outboxEvents)
+        .where(eq(outboxEvents.key, `order.needs_attention:${view.orderId}:${view.workflowId}`));
+      expect(attention!.payload).toMatchObject({
+        version: 1,
+        reason: expect.stringMatching(/^SumupNotFound: /),
+        order: { orderId: view.orderId, status: 'cancelled' },
+      });
 
       // Ops find it by its status.
       const found = async () => {

@@ -13,6 +13,7 @@ import {
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
+import { recheckNowSignal } from '../workflows/checkout-messages.ts';
 import type { TestContext } from './harness/context.ts';
 import {
   emulatorSuite,
@@ -216,5 +217,35 @@ describe('a payment that arrives after the checkout gave up', () => {
     const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
     expect(order!.status).toBe('expired');
     expect(await eventTypes(orderId)).toEqual(['order.closed', 'order.created']);
+  });
+
+  it('waits for ops when SumUp will not say, and tells other services so, once', async () => {
+    const { orderId, sumupId } = await expiredOrderStillPayable(3);
+    await f.control(`/checkouts/${sumupId}/pay`);
+    await f.control('/faults', { kind: 'unauthorized', route: 'GET /v0.1/checkouts/:id' });
+    const handle = reconcileWorkflowId(orderId);
+    const state = await ctx.withWorker(async () => {
+      const started = await ctx.temporal.client.workflow.start(reconcileLatePayment, {
+        workflowId: handle,
+        taskQueue: ctx.taskQueue,
+        args: [{ orderId, refundRetry: FAST_REFUND_RETRY }],
+      });
+      await expect
+        .poll(() => eventTypes(orderId), { timeout: 10_000 })
+        .toContain('order.needs_attention');
+      // A recheck still refused: the same wait, and no second event.
+      await started.signal(recheckNowSignal);
+      await started.signal(recheckNowSignal);
+      await f.control('/faults', undefined, 'DELETE');
+      await started.signal(recheckNowSignal);
+      return (await started.result()).state;
+    }, payments);
+    expect(state).toBe('paid');
+    expect(await eventTypes(orderId)).toEqual([
+      'order.closed',
+      'order.created',
+      'order.needs_attention',
+      'order.paid',
+    ]);
   });
 });

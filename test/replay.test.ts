@@ -28,7 +28,8 @@ describe('recorded checkout histories', () => {
     // calls as activities, then both local, then today's (no prefix), which ends SumUp's
     // edge answers in states ops act on.
     const older = ['remote-db-steps.', 'remote-sumup-steps.', 'local-steps.'];
-    const today = (f: string) => !older.some((generation) => f.startsWith(generation));
+    const today = (f: string) =>
+      ![...older, 'edge-paths.'].some((generation) => f.startsWith(generation));
     // The checkout and the reconciliation, in their main endings, are all covered.
     for (const ending of [
       'checkout.paid',
@@ -51,6 +52,9 @@ describe('recorded checkout histories', () => {
     for (const ending of ['checkout.needs_attention', 'checkout.payment_mismatch']) {
       expect(files.filter((f) => f.includes(`.${ending}.`)).some(today), ending).toBe(true);
     }
+    // A checkout that reached needs_attention before it told other services (no
+    // `needs-attention-event` marker) replays without the event.
+    expect(files).toContain('edge-paths.checkout-edges.checkout.needs_attention.1.pb');
   });
 
   it('hold no SumUp credential anywhere', async () => {

@@ -16,7 +16,7 @@ import {
 import type { ClosedOutcome } from './checkout-types.ts';
 import { OrderId, PageId, ShopperId } from './search-attributes.ts';
 import { trackCheckout } from './checkout-view.ts';
-import { runsEdgePaths } from './generations.ts';
+import { recordsNeedsAttention, runsEdgePaths } from './generations.ts';
 import { settlePayment, showSettled } from './settle-payment.ts';
 import { askSumup, finalRefusal, type PaymentAnswer } from './sumup-answers.ts';
 
@@ -198,6 +198,7 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   async function needsAttention(reason: string): Promise<CheckoutView> {
     view.reason = reason;
     enter('needs_attention');
+    if (recordsNeedsAttention()) await db.recordNeedsAttention({ orderId, workflowId, reason });
     for (;;) {
       await condition(() => wake);
       wake = false;

@@ -21,6 +21,13 @@ const LOCAL_STEPS = 'local-steps';
  */
 const EDGE_PATHS = 'edge-paths';
 
+/**
+ * Entering `needs_attention` records `order.needs_attention` for other services. Asked only
+ * on that path, so only checkouts and reconciliations that reach it carry the marker.
+ */
+const NEEDS_ATTENTION_EVENT = 'needs-attention-event';
+export const recordsNeedsAttention = () => patched(NEEDS_ATTENTION_EVENT);
+
 /** True for checkouts of generation 4 (every new one). */
 export const runsEdgePaths = () => patched(EDGE_PATHS);
 

@@ -1,8 +1,8 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { db, sumup, type RefundRetry } from './activity-proxies.ts';
 import { recheckNowSignal, refundHandledSignal, type CheckoutView } from './checkout-messages.ts';
 import { trackCheckout } from './checkout-view.ts';
-import { runsEdgePaths } from './generations.ts';
+import { recordsNeedsAttention, runsEdgePaths } from './generations.ts';
 import { OrderId } from './search-attributes.ts';
 import { settlePayment, showSettled } from './settle-payment.ts';
 import { askSumup, type PaymentAnswer } from './sumup-answers.ts';
@@ -39,10 +39,16 @@ export async function reconcileLatePayment(input: ReconcileInput): Promise<Check
   // Closing answers the final state too, and nobody can pay after it.
   const ask = input.closeIfUnpaid ? () => sumup.deactivateSumupCheckout({ orderId }) : read;
   let payment: PaymentAnswer = runsEdgePaths() ? await askSumup(ask) : await read();
+  let told = false;
   while (payment.status === 'UNREADABLE') {
     // SumUp would not say whether it took the money: ops look, and a recheck asks again.
     view.reason = payment.reason;
     enter('needs_attention');
+    if (!told && recordsNeedsAttention()) {
+      const { workflowId } = workflowInfo();
+      await db.recordNeedsAttention({ orderId, workflowId, reason: payment.reason });
+    }
+    told = true;
     await condition(() => recheck);
     recheck = false;
     payment = await askSumup(ask);

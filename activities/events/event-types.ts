@@ -75,6 +75,11 @@ export const eventSchemas = {
   'order.refunded': versioned({
     refund: refundSchema.extend({ by: z.enum(['sumup', 'ops']) }),
   }).describe('The money owed back was returned (through SumUp, or by ops by hand).'),
+  'order.needs_attention': versioned({
+    reason: z.string().describe("SumUp's answer: `sumup_unreadable…`."),
+  }).describe(
+    'SumUp would not say whether the shopper paid: ops look, and a recheck settles it (paid, or closed).',
+  ),
   'order.payment_mismatch': versioned({
     paid: z.object({ amountMinor: money, currency: z.string() }),
     mismatches: z.array(z.string()).describe('Which of amount, currency, merchant, reference.'),

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
@@ -101,4 +102,41 @@ export async function moneyViolations(
     violations.push(`workflow ${running} is still running past its deadline`);
   }
   return violations;
+}
+
+/**
+ * No event lost: once the relay has nothing left to send (or a minute has passed), every
+ * event in the outbox reached the stack's subscriber, signed (its log is `subscriberLog`).
+ */
+export async function eventViolations(
+  db: Database,
+  subscriberLog: string,
+): Promise<{ events: number; violations: string[] }> {
+  const pending = async () =>
+    (
+      await db.execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM event_deliveries WHERE state = 'pending'`,
+      )
+    ).rows[0]!.n;
+  const deadline = Date.now() + 60_000;
+  while ((await pending()) > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const logged = (await readFile(subscriberLog, 'utf8'))
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; id?: string; error?: string });
+  const received = new Set(logged.filter((l) => l.msg === 'event').map((l) => l.id));
+  const { rows } = await db.execute<{ id: number; type: string }>(
+    sql`SELECT id, type FROM outbox_events ORDER BY id`,
+  );
+  const violations = [
+    ...rows
+      .filter((event) => !received.has(`evt_${event.id}`))
+      .map((event) => `event ${event.id} (${event.type}) never reached the subscriber`),
+    ...logged
+      .filter((l) => l.msg === 'refused')
+      .map((l) => `the subscriber refused a delivery: ${l.error}`),
+  ];
+  return { events: rows.length, violations };
 }

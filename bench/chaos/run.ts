@@ -9,11 +9,16 @@ import { connectDatabase } from '../../db/client.ts';
 import { tickets, ticketTypes } from '../../db/schema/index.ts';
 import { launchStack, type Stack } from '../../scripts/stack/launch.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../../temporal/data-converter.ts';
-import { freeStackPorts } from '../../test/harness/free-port.ts';
+import { freePort, freeStackPorts } from '../../test/harness/free-port.ts';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
 import { sweepPayments } from '../../workflows/sweep-payments.ts';
 import { runConcurrently } from '../stats.ts';
-import { moneyViolations, WAITING_FOR_OPS, type SumupRecord } from './invariants.ts';
+import {
+  eventViolations,
+  moneyViolations,
+  WAITING_FOR_OPS,
+  type SumupRecord,
+} from './invariants.ts';
 
 export interface ChaosOptions {
   checkouts: number;
@@ -38,6 +43,8 @@ export interface ChaosReport {
   waitingForOps: number;
   sweeperFound: number;
   settleSeconds: number;
+  /** Events written, each of which reached the subscriber (or is a violation). */
+  eventsDelivered: number;
   totalSeconds: number;
   violations: string[];
 }
@@ -68,9 +75,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // Killed on purpose, again and again: the stack restarts everything, whatever it costs.
       restartPolicy: { maxDeaths: 10_000, windowMs: 60_000, firstDelayMs: 200, maxDelayMs: 2_000 },
       onGiveUp: (name, why) => (gaveUp = `${name}: ${why}`),
+      // Every event goes out to a subscriber, through the kills: none may be lost.
+      demoSubscriberPort: await freePort(),
       step: (text) => options.log(text),
     });
-    return await against(stack, options, started);
+    return await against(stack, options, started, join(dataDir, 'logs', 'subscriber.log'));
   } finally {
     await stack?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -78,7 +87,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-async function against(stack: Stack, options: ChaosOptions, started: number) {
+async function against(
+  stack: Stack,
+  options: ChaosOptions,
+  started: number,
+  subscriberLog: string,
+) {
   const { log } = options;
   const database = connectDatabase(stack.databaseUrl, { max: 5, applicationName: 'chaos' });
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -215,6 +229,8 @@ async function against(stack: Stack, options: ChaosOptions, started: number) {
     const records = (await (await emulator('/checkouts')).json()) as SumupRecord[];
     const violations = await moneyViolations(database.db, records, temporal, DEFAULT_TASK_QUEUE);
     if (sweep.found > 0) violations.push(`the sweeper found ${sweep.found} unsettled orders`);
+    const events = await eventViolations(database.db, subscriberLog);
+    violations.push(...events.violations);
     let waitingForOps = 0;
     for await (const w of temporal.workflow.list({
       query: `ExecutionStatus = "Running" AND CheckoutStatus IN (${WAITING_FOR_OPS.map((s) => `"${s}"`).join(', ')})`,
@@ -233,6 +249,7 @@ async function against(stack: Stack, options: ChaosOptions, started: number) {
       waitingForOps,
       sweeperFound: sweep.found,
       settleSeconds,
+      eventsDelivered: events.events,
       totalSeconds: Math.round((Date.now() - started) / 1000),
       violations,
     };
