@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { CheckoutState } from '../workflows/checkout-messages.ts';
 import { checkoutStates, isCheckoutState } from './checkout-states.ts';
-import { UsageError } from './usage.ts';
+import { parseCommandLine, UsageError } from './usage.ts';
 
 /** Which checkout a command acts on: an order's workflow, or a workflow named outright. */
 export type Target = { orderId: string } | { workflowId: string };
@@ -23,26 +22,14 @@ const actions: readonly string[] = ['cancel', 'recheck', 'refund-handled', 'stat
 const DEFAULT_LIST_LIMIT = 100;
 
 export function parseOpsArguments(argv: string[]): OpsCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        order: { type: 'string' },
-        workflow: { type: 'string' },
-        status: { type: 'string' },
-        'task-queue': { type: 'string' },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    // node:util reports unknown options and missing values as TypeErrors.
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, {
+    order: { type: 'string' },
+    workflow: { type: 'string' },
+    status: { type: 'string' },
+    'task-queue': { type: 'string' },
+    limit: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return { name: 'help' };
   const [name, ...extra] = positionals;
   if (name === undefined) throw new UsageError('no command given');

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from './usage.ts';
+import { parseCommandLine, UsageError } from './usage.ts';
 
 // `npm run ops -- subscribers …` and `events …`: what ops do about events leaving the
 // building. These need PostgreSQL (DATABASE_URL), not Temporal.
@@ -22,25 +21,14 @@ const number = (option: string, value: string | undefined): number => {
 };
 
 export function parseEventCommand(argv: string[]): EventCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        url: { type: 'string' },
-        events: { type: 'string' },
-        id: { type: 'string' },
-        since: { type: 'string' },
-        limit: { type: 'string' },
-        'overlap-hours': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, {
+    url: { type: 'string' },
+    events: { type: 'string' },
+    id: { type: 'string' },
+    since: { type: 'string' },
+    limit: { type: 'string' },
+    'overlap-hours': { type: 'string' },
+  });
   const [group, action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra.join(' ')}`);
   const name = `${group} ${action ?? ''}`.trim();

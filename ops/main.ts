@@ -7,29 +7,26 @@ import { usage, UsageError } from './usage.ts';
 // and their subscribers, in PostgreSQL.
 
 const argv = process.argv.slice(2);
-if (eventCommandGroups.includes(argv[0] ?? '')) {
-  // Events and their subscribers live in PostgreSQL, not in Temporal.
-  let eventCommand;
+
+/** The command line parsed, or its fault and the usage printed, and exit 2. */
+function parsed<T>(parse: (argv: string[]) => T): T {
   try {
-    eventCommand = parseEventCommand(argv);
+    return parse(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`ops: ${error.message}\n\n${usage}`);
     process.exit(2);
   }
+}
+
+if (eventCommandGroups.includes(argv[0] ?? '')) {
+  // Events and their subscribers live in PostgreSQL, not in Temporal.
+  const eventCommand = parsed(parseEventCommand);
   const { runWithDatabase } = await import('./with-database.ts');
   process.exit(await runWithDatabase(eventCommand));
 }
 
-let command: OpsCommand;
-try {
-  command = parseOpsArguments(argv);
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`ops: ${error.message}\n\n${usage}`);
-  process.exit(2);
-}
-
+const command: OpsCommand = parsed(parseOpsArguments);
 if (command.name === 'help') {
   process.stdout.write(usage);
 } else {

@@ -1,8 +1,22 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkoutStates } from './checkout-states.ts';
 
 /** The command line was wrong: the CLI prints why and the usage, and exits 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** node:util's parseArgs, strict, with positionals; what it refuses is a UsageError. */
+export function parseCommandLine<const T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (error) {
+    // node:util reports unknown options and missing values as TypeErrors.
+    throw new UsageError((error as Error).message);
+  }
 }
 
 export const usage = `Usage: npm run ops -- <command> [options]

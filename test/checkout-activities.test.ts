@@ -14,6 +14,7 @@ import {
 } from '../db/schema/index.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
+import { orderFromCart } from './harness/checkout.ts';
 import { seedShop } from './harness/seed.ts';
 
 let ctx: TestContext;
@@ -25,17 +26,8 @@ afterAll(() => ctx?.close());
 const db = () => ctx.database.db;
 const newShopper = (): Shopper & { userId: string } => ({ userId: `u-${randomUUID()}` });
 
-async function orderFor(shopper: Shopper, pageId: number | null = null) {
-  const result = await createOrderFromCart(db(), {
-    idempotencyKey: randomUUID(),
-    workflowId: `checkout-${randomUUID()}`,
-    workflowRunId: 'test-run',
-    shopper,
-    scope: { pageId },
-  });
-  if (result.kind !== 'created') throw new Error(`no order: ${JSON.stringify(result)}`);
-  return result.order;
-}
+const orderFor = (shopper: Shopper, pageId: number | null = null) =>
+  orderFromCart(db(), shopper, pageId);
 
 const eventsOf = async (orderId: number) =>
   (await db().select().from(outboxEvents).where(eq(outboxEvents.orderId, orderId)))

@@ -13,7 +13,6 @@ import {
   rotateSecret,
 } from '../activities/events/subscribers.ts';
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
-import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import { markRefundHandled } from '../activities/orders/mark-refund-handled.ts';
 import { recordMismatchRefund } from '../activities/orders/refund-mismatched-payment.ts';
 import { parseCredentialsKeys } from '../db/sealed.ts';
@@ -25,6 +24,7 @@ import {
 } from '../db/schema/index.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
+import { orderFromCart } from './harness/checkout.ts';
 import { seedShop } from './harness/seed.ts';
 import { startSubscriber } from './harness/subscriber.ts';
 
@@ -61,17 +61,8 @@ function relay(settings: Partial<Parameters<typeof startEventRelay>[0]> = {}): E
   return started;
 }
 
-async function orderFor(shopper: Shopper, pageId: number | null) {
-  const result = await createOrderFromCart(db(), {
-    idempotencyKey: randomUUID(),
-    workflowId: `checkout-${randomUUID()}`,
-    workflowRunId: 'test-run',
-    shopper,
-    scope: { pageId },
-  });
-  if (result.kind !== 'created') throw new Error(`no order: ${JSON.stringify(result)}`);
-  return result.order.orderId;
-}
+const orderFor = async (shopper: Shopper, pageId: number | null) =>
+  (await orderFromCart(db(), shopper, pageId)).orderId;
 
 interface Delivered {
   id: string;

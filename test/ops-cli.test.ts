@@ -22,7 +22,13 @@ import {
 import { reconcileLatePayment, reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
 import type { TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
-import { emulatorSuite, shopPayingEmulator, startCheckout, sumupIdOf } from './harness/checkout.ts';
+import {
+  emulatorSuite,
+  orderFromCart,
+  shopPayingEmulator,
+  startCheckout,
+  sumupIdOf,
+} from './harness/checkout.ts';
 import type { SumupFixture } from './sumup/fixture.ts';
 
 let ctx: TestContext;
@@ -301,14 +307,7 @@ describe('npm run ops', () => {
     const shop = await shopPayingEmulator(db(), { seats: 5 });
     const shopper = { userId: `u-${randomUUID()}` };
     await shop.addMug(shopper, 1);
-    const created = await createOrderFromCart(db(), {
-      idempotencyKey: randomUUID(),
-      workflowId: `checkout-${randomUUID()}`,
-      workflowRunId: 'test-run',
-      shopper,
-      scope: { pageId: shop.page.id },
-    });
-    if (created.kind !== 'created') throw new Error('no order');
+    const order = await orderFromCart(db(), shopper, shop.page.id);
     const relay = startEventRelay(
       { db: db(), credentialsKeys: parseCredentialsKeys(CREDENTIALS_KEYS), timeoutMs: 1000 },
       false,
@@ -323,7 +322,7 @@ describe('npm run ops', () => {
     }[];
     const ours = failed.find((d) => d.subscriber.id === added!.id)!;
     expect(ours).toMatchObject({
-      orderId: created.order.orderId,
+      orderId: order.orderId,
       attempts: 1,
       type: 'order.created',
     });

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { newSecret } from '../activities/events/subscribers.ts';
-import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import { fileURLToPath } from 'node:url';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
@@ -17,7 +16,7 @@ import {
 } from '../workflows/checkout-messages.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
-import { shopPayingEmulator } from './harness/checkout.ts';
+import { orderFromCart, shopPayingEmulator } from './harness/checkout.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 import { startSubscriber } from './harness/subscriber.ts';
 
@@ -163,13 +162,7 @@ describe('the worker process', () => {
       const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
       const shopper = { userId: `u-${randomUUID()}` };
       await shop.addMug(shopper, 1);
-      await createOrderFromCart(ctx.database.db, {
-        idempotencyKey: randomUUID(),
-        workflowId: `checkout-${randomUUID()}`,
-        workflowRunId: 'test-run',
-        shopper,
-        scope: { pageId: shop.page.id },
-      });
+      await orderFromCart(ctx.database.db, shopper, shop.page.id);
       // The subscriber has the request and holds it; the worker dies before any answer.
       await expect.poll(() => subscriber.received.length, { timeout: 10_000 }).toBe(1);
       const killed = exited(first.child);

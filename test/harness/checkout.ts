@@ -15,11 +15,25 @@ import {
   hostedCheckoutUpdate,
   type CheckoutInput,
 } from '../../workflows/checkout-messages.ts';
+import type { Shopper } from '../../workflows/checkout-types.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestContext, type TestContext } from './context.ts';
 import { recordHistories } from './histories.ts';
 import { seedShop } from './seed.ts';
 import { MERCHANT, startSumupFixture, type SumupFixture } from '../sumup/fixture.ts';
+
+/** An order made from the shopper's cart, as a checkout's first step makes it. */
+export async function orderFromCart(db: Database, shopper: Shopper, pageId: number | null) {
+  const result = await createOrderFromCart(db, {
+    idempotencyKey: randomUUID(),
+    workflowId: `checkout-${randomUUID()}`,
+    workflowRunId: 'test-run',
+    shopper,
+    scope: { pageId },
+  });
+  if (result.kind !== 'created') throw new Error(`no order: ${JSON.stringify(result)}`);
+  return result.order;
+}
 
 /** A seeded shop whose page pays the emulator's merchant, refunding automatically if asked. */
 export async function shopPayingEmulator(
