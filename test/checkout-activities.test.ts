@@ -232,6 +232,35 @@ describe('confirming a paid order', () => {
     expect(await eventsOf(order.orderId)).toEqual(['order.created', 'order.paid']);
   });
 
+  it('never pays twice for a product line: a late payment refunds the line another order took meanwhile', async () => {
+    const shop = await seedShop(db(), { seats: 5 });
+    const shopper = newShopper();
+    const line = await shop.addMug(shopper, 2);
+    const late = await orderFor(shopper, shop.page.id);
+    await releaseClaims(db(), late.orderId, 'expired');
+    // The shopper checks out again: a new open order holds the same line.
+    const again = await orderFor(shopper, shop.page.id);
+
+    const outcome = await confirmPaidOrder(db(), {
+      orderId: late.orderId,
+      transactionId: 'tx-late',
+    });
+    expect(outcome).toEqual({
+      unhonoured: [{ kind: 'product', id: line.id, title: 'Mug', reason: 'in_checkout' }],
+      refund: { refundId: expect.any(Number), amountMinor: 2 * 850, currency: 'GBP' },
+    });
+    // The line stays in the cart, for the open order to pay for.
+    const [kept] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
+    expect([kept!.deletedAt, kept!.orderId]).toEqual([null, null]);
+    const paid = await confirmPaidOrder(db(), {
+      orderId: again.orderId,
+      transactionId: 'tx-again',
+    });
+    expect(paid).toEqual({ unhonoured: [] });
+    const [gone] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
+    expect(gone!.orderId).toBe(again.orderId);
+  });
+
   it('cancels and refund-notes tickets sold out after an expiry released them', async () => {
     const shop = await seedShop(db(), { seats: 1 });
     const late = newShopper();

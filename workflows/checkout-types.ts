@@ -21,7 +21,9 @@ export type LineProblemReason =
   | 'ticket_unavailable'
   | 'sold_out'
   /** Another open checkout of the shopper's holds the line. */
-  | 'in_checkout';
+  | 'in_checkout'
+  /** Another order of the shopper's paid for the line first. */
+  | 'already_paid';
 
 /** Why one cart line cannot be bought, said per line. */
 export interface LineProblem {

@@ -25,22 +25,22 @@ export async function failedDeliveries(db: Database, limit: number) {
 
 /**
  * Sends events again: every delivery of them due now (a delivered one goes again, with the
- * same webhook-id), and a delivery made for each active subscriber that wants them and has
- * none (one added since). Answers how many deliveries are due.
+ * same webhook-id; one being sent is left to finish), and a delivery made for each
+ * subscriber that wants them and has none (one added since). Answers how many are due.
  */
 export async function replayEvents(db: Database, which: { id: number } | { since: Date }) {
   const events =
     'id' in which ? sql`ev.id = ${which.id}` : sql`ev.created_at >= ${which.since.toISOString()}`;
   return db.transaction(async (tx) => {
     const again = await tx.execute(sql`
-      UPDATE event_deliveries d SET state = 'pending', next_attempt_at = now(), leased_until = NULL
+      UPDATE event_deliveries d SET state = 'pending', next_attempt_at = now(), attempts = 0
       FROM outbox_events ev
-      WHERE ev.id = d.event_id AND ${events}`);
+      WHERE ev.id = d.event_id AND ${events}
+        AND (d.leased_until IS NULL OR d.leased_until < now())`);
     const made = await tx.execute(sql`
       INSERT INTO event_deliveries (event_id, subscriber_id, order_id)
       SELECT ev.id, s.id, ev.order_id FROM outbox_events ev
-      JOIN event_subscribers s ON s.state = 'active'
-        AND (s.event_types = '{}' OR ev.type = ANY (s.event_types))
+      JOIN event_subscribers s ON s.event_types = '{}' OR ev.type = ANY (s.event_types)
       WHERE ${events}
       ON CONFLICT (event_id, subscriber_id) DO NOTHING`);
     return { replayed: (made.rowCount ?? 0) + (again.rowCount ?? 0) };

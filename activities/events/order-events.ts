@@ -75,6 +75,9 @@ export async function recordOrderEvent<T extends EventType>(
   key: string,
   fields: Omit<EventData<T>, 'version' | 'order'>,
 ): Promise<RecordedEvent> {
+  // One order's events take their ids in the order they commit, which is the order the
+  // relay sends them in: the order's row lock makes its writers take turns.
+  await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId)).for('update');
   const data = eventSchemas[type].parse({
     version: EVENT_VERSION,
     order: await readOrderData(tx, orderId),

@@ -35,12 +35,13 @@ export async function recordEvent(db: Executor, event: DomainEvent): Promise<Rec
     .returning({ id: outboxEvents.id });
   if (inserted[0]) {
     // Each subscriber that wants it gets its delivery in the same transaction: no event
-    // written is ever missing from the relay's queue (activities/events/relay.ts).
+    // written is ever missing from the relay's queue (activities/events/relay.ts). A disabled
+    // subscriber's wait for it, until ops enable it again.
     await db.execute(sql`
       INSERT INTO event_deliveries (event_id, subscriber_id, order_id)
       SELECT ${inserted[0].id}, s.id, ${event.orderId ?? null}::integer
       FROM event_subscribers s
-      WHERE s.state = 'active' AND (s.event_types = '{}' OR ${event.type} = ANY (s.event_types))`);
+      WHERE s.event_types = '{}' OR ${event.type} = ANY (s.event_types)`);
     return { id: inserted[0].id, created: true };
   }
 

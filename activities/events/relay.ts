@@ -45,6 +45,7 @@ export interface RelaySettings {
 
 type DueDelivery = {
   id: number;
+  lease_token: string;
   event_id: number;
   type: string;
   payload: unknown;
@@ -80,10 +81,11 @@ async function leaseDue(db: Database, batch: number, leaseMs: number): Promise<D
       ORDER BY d.next_attempt_at, d.id
       LIMIT ${batch}
       FOR UPDATE OF d SKIP LOCKED)
-    UPDATE event_deliveries d SET leased_until = now() + ${`${leaseMs} milliseconds`}::interval
+    UPDATE event_deliveries d SET leased_until = now() + ${`${leaseMs} milliseconds`}::interval,
+      lease_token = gen_random_uuid()
     FROM due, outbox_events ev, event_subscribers s
     WHERE d.id = due.id AND ev.id = d.event_id AND s.id = d.subscriber_id
-    RETURNING d.id, d.event_id, ev.type, ev.payload, ev.created_at AS event_created_at,
+    RETURNING d.id, d.lease_token, d.event_id, ev.type, ev.payload, ev.created_at AS event_created_at,
       d.attempts, s.id AS subscriber_id, s.url, s.secret_sealed, s.previous_secret_sealed,
       s.previous_secret_until`);
   return rows.map((row) => ({ ...row, event_created_at: new Date(row.event_created_at) }));
@@ -95,6 +97,16 @@ async function send(
   credentialsKeys: KeyRing | undefined,
   timeoutMs: number,
 ): Promise<Outcome> {
+  // Signing fails only for our own reasons (no CREDENTIALS_KEYS, a key gone from it): that
+  // throws, the delivery is not counted against the subscriber, and its lease runs out.
+  const body = JSON.stringify(
+    envelopeOf(delivery.type, delivery.event_created_at, delivery.payload),
+  );
+  const id = `evt_${delivery.event_id}`;
+  const at = new Date();
+  const signature = subscriberSecrets(credentialsKeys, delivery)
+    .map((secret) => new Webhook(secret.reveal()).sign(id, at, body))
+    .join(' ');
   const started = performance.now();
   const outcome = (status: number | null, error: string | null): Outcome => ({
     status,
@@ -102,14 +114,6 @@ async function send(
     durationMs: Math.round(performance.now() - started),
   });
   try {
-    const body = JSON.stringify(
-      envelopeOf(delivery.type, delivery.event_created_at, delivery.payload),
-    );
-    const id = `evt_${delivery.event_id}`;
-    const at = new Date();
-    const signature = subscriberSecrets(credentialsKeys, delivery)
-      .map((secret) => new Webhook(secret.reveal()).sign(id, at, body))
-      .join(' ');
     const response = await fetch(delivery.url, {
       method: 'POST',
       headers: {
@@ -151,12 +155,15 @@ async function settle(
     await tx.execute(sql`
       INSERT INTO event_delivery_attempts (delivery_id, status, error, duration_ms)
       VALUES (${delivery.id}, ${outcome.status}, ${outcome.error}, ${outcome.durationMs})`);
+    // Only under our own lease: one that ran out (a slow send) belongs to another relay now.
+    const ours = sql`id = ${delivery.id} AND lease_token = ${delivery.lease_token}`;
     if (delivered) {
-      await tx.execute(sql`
+      const settled = await tx.execute(sql`
         UPDATE event_deliveries SET state = 'delivered', delivered_at = now(),
-          attempts = attempts + 1, leased_until = NULL, last_status = ${outcome.status},
-          last_error = NULL
-        WHERE id = ${delivery.id}`);
+          attempts = attempts + 1, leased_until = NULL, lease_token = NULL,
+          last_status = ${outcome.status}, last_error = NULL
+        WHERE ${ours}`);
+      if (settled.rowCount === 0) return;
       await tx.execute(sql`
         UPDATE event_subscribers SET failing_since = NULL
         WHERE id = ${delivery.subscriber_id} AND failing_since IS NOT NULL`);
@@ -168,11 +175,12 @@ async function settle(
           WHERE event_id = ${delivery.event_id} AND state = 'pending')`);
       return;
     }
-    await tx.execute(sql`
-      UPDATE event_deliveries SET attempts = attempts + 1, leased_until = NULL,
+    const settled = await tx.execute(sql`
+      UPDATE event_deliveries SET attempts = attempts + 1, leased_until = NULL, lease_token = NULL,
         last_status = ${outcome.status}, last_error = ${outcome.error},
         next_attempt_at = now() + ${`${delay} milliseconds`}::interval
-      WHERE id = ${delivery.id}`);
+      WHERE ${ours}`);
+    if (settled.rowCount === 0) return;
     await tx.execute(sql`
       UPDATE outbox_events SET attempts = attempts + 1, last_error = ${outcome.error}
       WHERE id = ${delivery.event_id}`);
@@ -231,7 +239,7 @@ export function startEventRelay(settings: RelaySettings, start = true): EventRel
 
   const runOnce = async () => {
     const due = await leaseDue(db, batch, leaseMs);
-    await Promise.all(
+    const sent = await Promise.allSettled(
       due.map(async (delivery) => {
         const outcome = await send(delivery, credentialsKeys, timeoutMs);
         const delivered = await settle(db, delivery, outcome, retryDelaysMs, disableAfterMs);
@@ -239,6 +247,7 @@ export function startEventRelay(settings: RelaySettings, start = true): EventRel
         if (delivered) lag?.record(Date.now() - delivery.event_created_at.getTime());
       }),
     );
+    for (const result of sent) if (result.status === 'rejected') onError(result.reason);
     return due.length;
   };
 

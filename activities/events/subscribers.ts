@@ -119,7 +119,8 @@ export async function addSubscriber(
 
 /**
  * Registers the subscriber a deployment names (`EVENT_SUBSCRIBER_URL`, `_SECRET`), again and
- * again: made once, its secret and events brought up to date, re-enabled if disabled.
+ * again (each worker, each start): made once, its secret and events brought up to date, and
+ * active again with a clean slate if it had been disabled.
  */
 export async function ensureSubscriber(
   db: Database,
@@ -129,28 +130,26 @@ export async function ensureSubscriber(
   checkUrl(input.url);
   checkSecret(input.secret);
   checkEvents(input.events ?? []);
-  const [existing] = await db
-    .select()
-    .from(eventSubscribers)
-    .where(eq(eventSubscribers.url, input.url));
-  if (!existing) return (await addSubscriber(db, ring, input)).id;
-  const same =
-    subscriberSecrets(ring, {
-      secret_sealed: existing.secretSealed,
-      previous_secret_sealed: null,
-      previous_secret_until: null,
-    })[0]!.reveal() === input.secret;
-  await db
-    .update(eventSubscribers)
-    .set({
-      eventTypes: [...(input.events ?? [])],
-      ...(same ? {} : { secretSealed: seal(ringOf(ring), PURPOSE, input.secret) }),
-      state: 'active',
-      disabledReason: null,
-      disabledAt: null,
+  const fresh = {
+    eventTypes: [...(input.events ?? [])],
+    secretSealed: seal(ringOf(ring), PURPOSE, input.secret),
+  };
+  // One statement, so that workers starting together make it once.
+  const [row] = await db
+    .insert(eventSubscribers)
+    .values({ url: input.url, ...fresh })
+    .onConflictDoUpdate({
+      target: eventSubscribers.url,
+      set: {
+        ...fresh,
+        state: 'active',
+        disabledReason: null,
+        disabledAt: null,
+        failingSince: null,
+      },
     })
-    .where(eq(eventSubscribers.id, existing.id));
-  return existing.id;
+    .returning({ id: eventSubscribers.id });
+  return row!.id;
 }
 
 export async function listSubscribers(db: Database) {
@@ -187,11 +186,17 @@ export async function rotateSecret(
 
 /** Sends again to a disabled subscriber: what waited for it goes out. */
 export async function enableSubscriber(db: Database, id: number) {
-  const [row] = await db
-    .update(eventSubscribers)
-    .set({ state: 'active', disabledReason: null, disabledAt: null, failingSince: null })
-    .where(eq(eventSubscribers.id, id))
-    .returning();
-  if (!row) throw new SubscriberError(`no subscriber ${id}`);
-  return view(row);
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(eventSubscribers)
+      .set({ state: 'active', disabledReason: null, disabledAt: null, failingSince: null })
+      .where(eq(eventSubscribers.id, id))
+      .returning();
+    if (!row) throw new SubscriberError(`no subscriber ${id}`);
+    // What waited goes now, not at the end of its last backoff.
+    await tx.execute(sql`
+      UPDATE event_deliveries SET next_attempt_at = now(), attempts = 0
+      WHERE subscriber_id = ${id} AND state = 'pending'`);
+    return view(row);
+  });
 }

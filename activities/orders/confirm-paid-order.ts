@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm';
 import type { Database, Transaction } from '../../db/client.ts';
 import {
   calendarEntries,
@@ -11,6 +11,7 @@ import {
 import type { LineProblem, PaidOutcome } from '../../workflows/checkout-types.ts';
 import { lockOrderClaims } from '../calendar/claims.ts';
 import { seatGroupKey } from '../calendar/capacity.ts';
+import { heldLines } from '../../db/queries/held-lines.ts';
 import { recordOrderEvent } from '../events/order-events.ts';
 import { refundData } from '../events/refund-data.ts';
 
@@ -80,6 +81,47 @@ export function confirmPaidOrder(
       }
     }
 
+    // A late payment (the order had closed) never pays for a product line twice: a line
+    // another order took meanwhile (still open, or paid) is not this order's any more.
+    const keptLines: number[] = [];
+    const productItems = await tx
+      .select({ cartLineId: orderItems.cartLineId, title: orderItems.title })
+      .from(orderItems)
+      .where(and(eq(orderItems.orderId, orderId), isNotNull(orderItems.cartLineId)));
+    const lineIds = productItems.map((i) => i.cartLineId!);
+    const heldElsewhere =
+      order.status !== 'pending' && lineIds.length
+        ? (
+            await heldLines(
+              tx,
+              lineIds.map((id) => ({ kind: 'product' as const, id })),
+            )
+          ).filter((h) => h.orderId !== orderId)
+        : [];
+    const paidElsewhere =
+      order.status !== 'pending' && lineIds.length
+        ? await tx
+            .select({ id: cartLines.id })
+            .from(cartLines)
+            .where(
+              and(
+                inArray(cartLines.id, lineIds),
+                isNotNull(cartLines.orderId),
+                ne(cartLines.orderId, orderId),
+              ),
+            )
+        : [];
+    for (const item of productItems) {
+      const id = item.cartLineId!;
+      const reason = heldElsewhere.some((h) => h.id === id)
+        ? ('in_checkout' as const)
+        : paidElsewhere.some((l) => l.id === id)
+          ? ('already_paid' as const)
+          : undefined;
+      if (reason) unhonoured.push({ kind: 'product', id, title: item.title, reason });
+      else keptLines.push(id);
+    }
+
     if (provisional.length) {
       await tx
         .update(calendarEntries)
@@ -113,20 +155,11 @@ export function confirmPaidOrder(
         .set({ state: 'cancelled', orderId })
         .where(inArray(tickets.id, ourCancelled));
     }
-    const paidLines = await tx
-      .select({ cartLineId: orderItems.cartLineId })
-      .from(orderItems)
-      .where(and(eq(orderItems.orderId, orderId), isNotNull(orderItems.cartLineId)));
-    if (paidLines.length) {
+    if (keptLines.length) {
       await tx
         .update(cartLines)
         .set({ deletedAt: new Date(), orderId })
-        .where(
-          inArray(
-            cartLines.id,
-            paidLines.map((l) => l.cartLineId!),
-          ),
-        );
+        .where(inArray(cartLines.id, keptLines));
     }
 
     const refundMinor = await unhonouredAmount(tx, orderId, unhonoured);
@@ -148,7 +181,7 @@ export function confirmPaidOrder(
           key: UNHONOURED_REFUND_KEY,
           amountMinor: refundMinor,
           currency: order.currency,
-          reason: 'Sold out before the payment completed',
+          reason: `Paid lines that could not be honoured: ${[...new Set(unhonoured.map((l) => l.reason))].join(', ')}`,
           lines: unhonoured,
           sumupTransactionId: input.transactionId,
         })
@@ -175,7 +208,11 @@ async function unhonouredAmount(
   const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, orderId));
   return lines.reduce((sum, line) => {
     const item = items.find((i) =>
-      line.kind === 'ticket' ? i.ticketId === line.id : i.calendarEntryId === line.id,
+      line.kind === 'ticket'
+        ? i.ticketId === line.id
+        : line.kind === 'booking'
+          ? i.calendarEntryId === line.id
+          : i.cartLineId === line.id,
     );
     return sum + (item ? item.unitPriceMinor * item.quantity : 0);
   }, 0);

@@ -30,14 +30,22 @@ export function createOrderFromCart(
   db: Database,
   input: CreateOrderInput,
 ): Promise<CreateOrderResult> {
-  return db.transaction(async (tx) => {
+  const made = async (tx: Executor) => {
     const [existing] = await tx
       .select()
       .from(orders)
       .where(eq(orders.idempotencyKey, input.idempotencyKey));
-    if (existing) return { kind: 'created', order: await summary(tx, existing) };
+    return existing && { kind: 'created' as const, order: await summary(tx, existing) };
+  };
+  return db.transaction(async (tx) => {
+    const before = await made(tx);
+    if (before) return before;
 
     const lines = await readPricedCart(tx, input.shopper, input.scope, { lock: true });
+    // An earlier attempt of this same step (timed out, still running) may have made the
+    // order while we waited on the lines' locks: it is ours, not another checkout's.
+    const meanwhile = await made(tx);
+    if (meanwhile) return meanwhile;
     if (lines.length === 0) return { kind: 'empty' };
     // A line another open checkout holds (the other scope's, say) is not taken twice: this
     // checkout ends, naming that one. The unique index on open order items backs this up.

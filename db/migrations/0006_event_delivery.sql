@@ -9,6 +9,7 @@ CREATE TABLE "event_deliveries" (
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"leased_until" timestamp with time zone,
+	"lease_token" uuid,
 	"delivered_at" timestamp with time zone,
 	"last_status" integer,
 	"last_error" text,

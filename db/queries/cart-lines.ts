@@ -272,6 +272,7 @@ export function adoptSessionCart(
           isNull(cartLines.deletedAt),
         ),
       )
+      .orderBy(cartLines.id)
       .for('update', { of: cartLines });
     const userLines = sessionLines.length
       ? await tx
@@ -288,20 +289,41 @@ export function adoptSessionCart(
               isNull(cartLines.deletedAt),
             ),
           )
+          .orderBy(cartLines.id)
           .for('update', { of: cartLines })
       : [];
-    // A session checkout started since the session's were ended holds its lines, too.
-    const lines = [...userLines, ...sessionLines];
-    const held = await heldLines(
-      tx,
-      lines.map((line) => ({ kind: 'product' as const, id: line.id })),
+    // The session's bookings, locked as every booking is: its calendars first.
+    const pendingBookings = and(
+      eq(calendarEntries.sessionId, sessionId),
+      isNull(calendarEntries.userId),
+      eq(calendarEntries.state, 'pending'),
     );
+    const calendarIds = await tx
+      .selectDistinct({ id: calendarEntries.calendarId })
+      .from(calendarEntries)
+      .where(pendingBookings);
+    await lockCalendars(
+      tx,
+      calendarIds.map((c) => c.id),
+    );
+    const bookings = await tx
+      .select()
+      .from(calendarEntries)
+      .where(pendingBookings)
+      .orderBy(calendarEntries.id)
+      .for('update');
+    // A session checkout started since the session's were ended holds its lines, too.
+    const lines = [
+      ...[...userLines, ...sessionLines].map((l) => ({ kind: 'product' as const, ...l })),
+      ...bookings.map((b) => ({ kind: 'booking' as const, id: b.id, title: b.name })),
+    ];
+    const held = await heldLines(tx, lines);
     if (held.length) {
       return {
         inCheckout: held.map((h) => ({
           kind: h.kind,
           id: h.id,
-          title: lines.find((line) => line.id === h.id)!.title,
+          title: lines.find((line) => line.kind === h.kind && line.id === h.id)!.title,
           reason: 'in_checkout' as const,
         })),
       };
@@ -327,17 +349,6 @@ export function adoptSessionCart(
         await tx.update(cartLines).set({ deletedAt: new Date() }).where(eq(cartLines.id, line.id));
       else await tx.update(cartLines).set({ userId }).where(eq(cartLines.id, line.id));
     }
-    const bookings = await tx
-      .select()
-      .from(calendarEntries)
-      .where(
-        and(
-          eq(calendarEntries.sessionId, sessionId),
-          isNull(calendarEntries.userId),
-          eq(calendarEntries.state, 'pending'),
-        ),
-      );
-    await lockCalendars(tx, [...new Set(bookings.map((b) => b.calendarId))]);
     // The session's bookings of hours the user holds already: dropped, and said so.
     const dropped: LineProblem[] = [];
     for (const booking of bookings) {

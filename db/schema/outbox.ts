@@ -10,6 +10,7 @@ import {
   text,
   timestamp,
   unique,
+  uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './columns.ts';
 import { orders } from './orders.ts';
@@ -100,6 +101,8 @@ export const eventDeliveries = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     leasedUntil: timestamp('leased_until', { withTimezone: true }),
+    /** Which lease: only the relay holding it settles the delivery. */
+    leaseToken: uuid('lease_token'),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     lastStatus: integer('last_status'),
     lastError: text('last_error'),
