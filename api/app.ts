@@ -3,7 +3,10 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import { codecServer, type CodecServerSettings } from '../temporal/codec-server.ts';
-import { requireShopper, type AuthSettings } from './auth.ts';
+import { requireAdmin, requireShopper, type AuthSettings } from './auth.ts';
+import { auditAdmin } from './audit.ts';
+import { adminEndpoints } from './routes/admin.ts';
+import { availabilityEndpoints } from './routes/availability.ts';
 import { methodNotAllowed, routerOf, type Endpoint } from './endpoint.ts';
 import { createMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -71,6 +74,8 @@ export function createApp(deps: ApiDependencies): express.Express {
       deps.checkout?.refundRetry,
     ),
     ...fragmentEndpoints(deps.db),
+    ...availabilityEndpoints(deps.db, publicLimit),
+    ...adminEndpoints(deps.db),
     metrics.endpoint,
   ];
   // The docs describe themselves too, so they read the document once it exists.
@@ -95,16 +100,28 @@ export function createApp(deps: ApiDependencies): express.Express {
   if (deps.codec) app.use(codecServer(deps.codec));
   app.use(methodNotAllowed(endpoints));
 
+  // A JSON body, and only JSON, for the storefront and the admin API alike.
+  const jsonBody: express.RequestHandler[] = [
+    (req, _res, next) => {
+      const hasBody = req.method !== 'GET' && Number(req.get('content-length') ?? 0) > 0;
+      if (hasBody && !req.is('application/json')) {
+        return next(new ApiProblem(415, 'unsupported_media_type', 'Send application/json.'));
+      }
+      next();
+    },
+    express.json({ limit: '16kb' }),
+  ];
+
+  // The admin API: every answer audited, the refusals of a credential included.
+  const admin = express.Router();
+  admin.use(auditAdmin(deps.db), requireAdmin(deps.auth), ...jsonBody);
+  admin.use(routerOf(endpoints.filter((e) => e.spec.access === 'admin')));
+  admin.use((_req, _res, next) => next(new ApiProblem(404, 'not_found', 'No such resource.')));
+  // Only its own paths pass through its credential and its audit.
+  app.use((req, res, next) => (req.path.startsWith('/v1/admin/') ? admin(req, res, next) : next()));
+
   const storefront = express.Router();
-  storefront.use(requireShopper(deps.auth));
-  storefront.use((req, _res, next) => {
-    const hasBody = req.method !== 'GET' && Number(req.get('content-length') ?? 0) > 0;
-    if (hasBody && !req.is('application/json')) {
-      return next(new ApiProblem(415, 'unsupported_media_type', 'Send application/json.'));
-    }
-    next();
-  });
-  storefront.use(express.json({ limit: '16kb' }));
+  storefront.use(requireShopper(deps.auth), ...jsonBody);
   storefront.use(idempotency(deps.db));
   storefront.use(routerOf(endpoints.filter((e) => e.spec.access === 'shopper')));
   app.use(storefront);

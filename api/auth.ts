@@ -7,6 +7,8 @@ import { verifyShopperToken } from './shopper-token.ts';
 export interface AuthSettings {
   /** Credentials the storefront presents as `Authorization: Bearer <token>`. */
   serviceTokens: string[];
+  /** Admin credentials, each with the name the audit records. */
+  adminTokens?: { name: string; token: string }[];
   /** Shared with the storefront, which signs shopper tokens with it. */
   shopperTokenSecret: string;
 }
@@ -40,3 +42,34 @@ export function requireShopper(settings: AuthSettings) {
 }
 
 export const shopperOf = (res: Response): Shopper => res.locals.shopper as Shopper;
+
+/** An admin credential, by its name; the storefront's service credential is not one (403). */
+export function requireAdmin(settings: AuthSettings) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const admin = bearer
+      ? settings.adminTokens?.find(({ token }) => sameSecret(token, bearer))
+      : undefined;
+    if (admin) {
+      res.locals.admin = admin.name;
+      return next();
+    }
+    if (bearer && settings.serviceTokens.some((token) => sameSecret(token, bearer))) {
+      return next(
+        new ApiProblem(
+          403,
+          'admin_only',
+          'The storefront credential does not reach the admin API.',
+          [{ field: 'header.authorization', message: 'a service token, not an admin token' }],
+        ),
+      );
+    }
+    next(
+      new ApiProblem(401, 'unauthenticated', 'A valid admin credential is required.', [
+        { field: 'header.authorization', message: 'missing or not recognised' },
+      ]),
+    );
+  };
+}
+
+export const adminOf = (res: Response): string => res.locals.admin as string;

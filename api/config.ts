@@ -22,6 +22,32 @@ const schema = z.object({
         .map((t) => t.trim())
         .filter(Boolean),
     ),
+  /**
+   * Admin credentials, `name:token` pairs, comma-separated: the name is who the audit says
+   * acted. Unset: nobody reaches the admin API.
+   */
+  API_ADMIN_TOKENS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const pairs = (s ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .map((pair) => {
+          const at = pair.indexOf(':');
+          return { name: pair.slice(0, at), token: pair.slice(at + 1) };
+        });
+      for (const [i, { name, token }] of pairs.entries()) {
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || token.length < 24) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `API_ADMIN_TOKENS: entry ${i + 1} is not name:token (a name of letters, digits, . _ -; a token of 24+ characters)`,
+          });
+        }
+      }
+      return pairs;
+    }),
   /** HMAC secret shared with the storefront for shopper tokens. */
   SHOPPER_TOKEN_SECRET: z.string().min(32, 'SHOPPER_TOKEN_SECRET: at least 32 characters'),
   /** How long a new checkout may retry creating SumUp's checkout before answering 503. */

@@ -5,10 +5,10 @@ import { ApiProblem, parse } from './problem.ts';
 
 /**
  * Who may call: `shopper` needs the storefront's service credential and a signed shopper
- * token; `public` is open (SumUp, shoppers' browsers), so it is rate limited and trusts
- * nothing it is told.
+ * token; `admin` an admin credential (`API_ADMIN_TOKENS`), every call audited; `public` is
+ * open (SumUp, shoppers' browsers), so it is rate limited and trusts nothing it is told.
  */
-export type Access = 'shopper' | 'public';
+export type Access = 'shopper' | 'public' | 'admin';
 
 export interface ResponseSpec {
   description: string;

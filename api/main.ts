@@ -24,6 +24,7 @@ const app = createApp({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   auth: {
     serviceTokens: config.API_SERVICE_TOKENS,
+    adminTokens: config.API_ADMIN_TOKENS,
     shopperTokenSecret: config.SHOPPER_TOKEN_SECRET,
   },
   rateLimits: {

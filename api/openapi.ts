@@ -53,7 +53,8 @@ function responses(endpoint: Endpoint) {
   const { spec } = endpoint;
   const implied: Record<number, ResponseSpec> = {
     ...(spec.access === 'shopper' ? problemResponses(401) : {}),
-    ...(spec.body && spec.access === 'shopper' ? problemResponses(413, 415) : {}),
+    ...(spec.access === 'admin' ? problemResponses(401, 403) : {}),
+    ...(spec.body && spec.access !== 'public' ? problemResponses(413, 415) : {}),
     ...(endpoint.before.length > 0 ? problemResponses(429) : {}),
     ...(takesIdempotencyKey(endpoint) ? problemResponses(409, 422) : {}),
     ...problemResponses(500),
@@ -88,7 +89,12 @@ export function buildOpenApi(endpoints: Endpoint[], version: string) {
       summary: spec.summary,
       tags: [spec.tag],
       operationId: `${spec.method}${spec.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
-      security: spec.access === 'shopper' ? [{ serviceToken: [], shopperToken: [] }] : [],
+      security:
+        spec.access === 'shopper'
+          ? [{ serviceToken: [], shopperToken: [] }]
+          : spec.access === 'admin'
+            ? [{ adminToken: [] }]
+            : [],
       parameters: [
         ...parameters(spec.params, 'path'),
         ...parameters(spec.query, 'query'),
@@ -121,6 +127,11 @@ export function buildOpenApi(endpoints: Endpoint[], version: string) {
           type: 'http',
           scheme: 'bearer',
           description: "The storefront's service credential.",
+        },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An admin credential (`API_ADMIN_TOKENS`); the service credential gets 403.',
         },
         shopperToken: {
           type: 'apiKey',

@@ -9,6 +9,10 @@ const itemSchema = z.object({
   unitPriceMinor: z.number().int(),
   currency: z.string(),
   state: z.string().nullable().describe("The booking's or ticket's state now; null for products."),
+  ticketCode: z
+    .string()
+    .nullable()
+    .describe('For a ticket the order paid for: the code the door scans.'),
 });
 
 export const orderSchema = z.object({
@@ -119,7 +123,11 @@ export function orderHtml(view: OrderView): Html {
               <td>${kindLabel[i.kind]}</td>
               <td class="n">${i.quantity}</td>
               <td class="n">${formatMoney(i.unitPriceMinor * i.quantity, i.currency)}</td>
-              <td>${i.state ?? ''}</td>
+              <td>
+                ${i.state ?? ''}${
+                  i.ticketCode ? html` <code class="ticket-code">${i.ticketCode}</code>` : ''
+                }
+              </td>
             </tr>`,
         )}
       </tbody>

@@ -9,9 +9,11 @@ export type EventCommand =
   | { name: 'subscribers remove' | 'subscribers enable'; id: number }
   | { name: 'subscribers rotate'; id: number; overlapHours: number }
   | { name: 'events failed'; limit: number }
-  | { name: 'events replay'; id?: number; since?: Date };
+  | { name: 'events replay'; id?: number; since?: Date }
+  | { name: 'tickets check-in'; code: string; entryId?: number };
 
-export const eventCommandGroups = ['subscribers', 'events'];
+/** The commands that work on PostgreSQL rather than Temporal. */
+export const eventCommandGroups = ['subscribers', 'events', 'tickets'];
 
 const number = (option: string, value: string | undefined): number => {
   if (value === undefined || !/^[1-9][0-9]{0,9}$/.test(value)) {
@@ -28,6 +30,8 @@ export function parseEventCommand(argv: string[]): EventCommand {
     since: { type: 'string' },
     limit: { type: 'string' },
     'overlap-hours': { type: 'string' },
+    code: { type: 'string' },
+    entry: { type: 'string' },
   });
   const [group, action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra.join(' ')}`);
@@ -70,6 +74,13 @@ export function parseEventCommand(argv: string[]): EventCommand {
       }
       return { name, since };
     }
+    case 'tickets check-in':
+      if (!values.code) throw new UsageError('tickets check-in needs --code <ticket code>');
+      return {
+        name,
+        code: values.code,
+        ...(values.entry === undefined ? {} : { entryId: number('--entry', values.entry) }),
+      };
     default:
       throw new UsageError(`unknown command: ${name}`);
   }

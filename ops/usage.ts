@@ -36,6 +36,7 @@ Events and their subscribers (in PostgreSQL: DATABASE_URL, CREDENTIALS_KEYS):
                   for <h> hours (default 24)
   events failed [--limit <n>]   deliveries failing or waiting for a disabled subscriber
   events replay --id <event id> | --since <ISO time>  send those events again
+  tickets check-in --code <code> [--entry <id>]  as the door does (audited as ops)
 
 Options:
   --order <id>         the order, found by its OrderId search attribute: status reads the

@@ -12,6 +12,8 @@ import {
   SubscriberError,
 } from '../activities/events/subscribers.ts';
 import type { EventCommand } from './event-commands.ts';
+import { checkInTicket } from '../activities/calendar/check-in.ts';
+import { recordAdminAction } from '../db/queries/admin-audit.ts';
 
 const schema = z.object({
   DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL' }),
@@ -57,6 +59,39 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
       case 'events failed':
         (await failedDeliveries(db, command.limit)).forEach(emit);
         break;
+      case 'tickets check-in': {
+        // As the admin API does it, and on the same audit record, as `ops`.
+        const done = await checkInTicket(db, command.code, command.entryId);
+        const answer = !done
+          ? {
+              status: 404,
+              body: { error: 'ticket_not_found', message: 'No ticket has that code.' },
+            }
+          : done.outcome.kind === 'other_entry' || done.outcome.kind === 'not_confirmed'
+            ? { status: 409, body: { error: `ticket_${done.outcome.kind}`, ...done.outcome } }
+            : {
+                status: 200,
+                body: {
+                  ticketId: done.ticket.id,
+                  entryId: done.ticket.entryId,
+                  checkedInAt: done.outcome.at.toISOString(),
+                  alreadyCheckedIn: done.outcome.kind === 'already_checked_in',
+                },
+              };
+        await recordAdminAction(db, {
+          actor: 'ops',
+          action: 'ops tickets check-in',
+          request: { code: command.code, entryId: command.entryId ?? null },
+          status: answer.status,
+          answer: answer.body,
+        });
+        if (answer.status !== 200) {
+          writeLine(process.stderr, answer.body);
+          return 1;
+        }
+        emit(answer.body);
+        break;
+      }
       case 'events replay':
         emit(
           await replayEvents(

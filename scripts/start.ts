@@ -70,6 +70,7 @@ try {
     [
       `export ROSE_API=${urls.api}`,
       `export ROSE_SERVICE_TOKEN=${secrets.serviceToken}`,
+      `export ROSE_ADMIN_TOKEN=${secrets.adminToken}`,
       `export ROSE_SHOPPER=${shopperToken}`,
       `export ROSE_PAGE=${shop.pageId}`,
       `export ROSE_PRODUCT=${shop.products[0]!.id}`,

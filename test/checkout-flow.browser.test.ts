@@ -37,7 +37,13 @@ interface OrderJson {
   outcome: string;
   totalMinor: number;
   currency: string;
-  items: { kind: string; title: string; quantity: number; state: string | null }[];
+  items: {
+    kind: string;
+    title: string;
+    quantity: number;
+    state: string | null;
+    ticketCode: string | null;
+  }[];
 }
 interface Started {
   orderId: number;
@@ -110,10 +116,13 @@ describe('the whole checkout in a real browser', () => {
           ...(await tr.locator('td').allTextContents()).map((text) => text.trim()),
         ]),
       );
+      // The paid ticket shows the code the door scans.
+      const code = (await page.textContent('tr[data-kind="ticket"] code.ticket-code'))!;
+      expect(code).toMatch(/^[0-9a-f]{32}$/);
       expect(rows).toEqual([
         ['product', 'Mug', 'Product', '2', '£17.00', ''],
         ['booking', 'Rehearsal room', 'Booking', '1', '£40.00', 'provisional'],
-        ['ticket', 'Friday gig: Standing', 'Ticket', '1', '£15.00', 'confirmed'],
+        ['ticket', 'Friday gig: Standing', 'Ticket', '1', '£15.00', `confirmed ${code}`],
       ]);
       expect((await page.textContent('tfoot th.n'))?.trim()).toBe('£72.00');
 
@@ -126,10 +135,10 @@ describe('the whole checkout in a real browser', () => {
         totalMinor: 7200,
         currency: 'GBP',
       });
-      expect(order.items.map((i) => [i.kind, i.quantity, i.state])).toEqual([
-        ['product', 2, null],
-        ['booking', 1, 'provisional'],
-        ['ticket', 1, 'confirmed'],
+      expect(order.items.map((i) => [i.kind, i.quantity, i.state, i.ticketCode])).toEqual([
+        ['product', 2, null, null],
+        ['booking', 1, 'provisional', null],
+        ['ticket', 1, 'confirmed', code],
       ]);
     }, payments);
   }, 60_000);

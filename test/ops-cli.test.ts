@@ -12,7 +12,8 @@ import {
   createPaymentActivities,
   type PaymentSettings,
 } from '../activities/payments/checkout-payments.ts';
-import { ticketTypes } from '../db/schema/index.ts';
+import { adminAudit, tickets, ticketTypes } from '../db/schema/index.ts';
+import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import {
   checkoutStatusQuery,
@@ -339,6 +340,33 @@ describe('npm run ops', () => {
       ops('subscribers', 'rotate'),
     ]);
     expect(bad.map((run) => run.code)).toEqual([2, 2, 2]);
+  });
+
+  it('checks a ticket in as the door does, on the admin audit as ops', async () => {
+    const { shop, input } = await shopperWithTickets();
+    const order = await orderFromCart(db(), input.shopper, shop.page.id);
+    await claimEntriesAndTickets(db(), order.orderId);
+    await confirmPaidOrder(db(), { orderId: order.orderId, transactionId: `tx-${randomUUID()}` });
+    const [ticket] = await db().select().from(tickets).where(eq(tickets.orderId, order.orderId));
+    const [first] = succeeded(await ops('tickets', 'check-in', '--code', ticket!.code)) as {
+      alreadyCheckedIn: boolean;
+    }[];
+    expect(first).toMatchObject({ ticketId: ticket!.id, alreadyCheckedIn: false });
+    const wrongDoor = await ops('tickets', 'check-in', '--code', ticket!.code, '--entry', '999999');
+    expect([wrongDoor.code, (lines(wrongDoor.stderr)[0] as { error: string }).error]).toEqual([
+      1,
+      'ticket_other_entry',
+    ]);
+    const audited = await db()
+      .select()
+      .from(adminAudit)
+      .where(eq(adminAudit.action, 'ops tickets check-in'));
+    expect(
+      audited.filter((a) => a.request.code === ticket!.code).map((a) => [a.actor, a.status]),
+    ).toEqual([
+      ['ops', 200],
+      ['ops', 409],
+    ]);
   });
 
   it('fails with exit 1 for an order no workflow carries', async () => {

@@ -80,6 +80,16 @@ export const eventSchemas = {
   }).describe(
     'SumUp would not say whether the shopper paid: ops look, and a recheck settles it (paid, or closed).',
   ),
+  'ticket.checked_in': versioned({
+    ticket: z.object({
+      ticketId: z.number().int(),
+      entryId: z.number().int(),
+      ticketTypeId: z.number().int().nullable(),
+      checkedInAt: z.string().describe('ISO 8601'),
+    }),
+  }).describe(
+    'A ticket of the order was checked in at the door (once; a repeat scan is not an event).',
+  ),
   'order.payment_mismatch': versioned({
     paid: z.object({ amountMinor: money, currency: z.string() }),
     mismatches: z.array(z.string()).describe('Which of amount, currency, merchant, reference.'),

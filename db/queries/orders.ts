@@ -61,6 +61,8 @@ export interface OrderItemView {
   currency: string;
   /** The booking's or ticket's state now (`cancelled` where it could not be honoured). */
   state: string | null;
+  /** What the door scans, for a ticket this order paid for (confirmed or checked in). */
+  ticketCode: string | null;
 }
 
 /** What the order holds now: its items with their bookings' and tickets' states, and refunds. */
@@ -77,6 +79,8 @@ export async function orderContents(db: Database, orderIds: number[]) {
       currency: orderItems.currency,
       entryState: calendarEntries.state,
       ticketState: tickets.state,
+      ticketCode: tickets.code,
+      ticketOrderId: tickets.orderId,
     })
     .from(orderItems)
     .leftJoin(calendarEntries, eq(calendarEntries.id, orderItems.calendarEntryId))
@@ -100,13 +104,18 @@ export async function orderContents(db: Database, orderIds: number[]) {
       {
         items: items
           .filter((i) => i.orderId === id)
-          .map(({ kind, title, quantity, unitPriceMinor, currency, entryState, ticketState }) => ({
-            kind,
-            title,
-            quantity,
-            unitPriceMinor,
-            currency,
-            state: kind === 'booking' ? entryState : kind === 'ticket' ? ticketState : null,
+          .map((i) => ({
+            kind: i.kind,
+            title: i.title,
+            quantity: i.quantity,
+            unitPriceMinor: i.unitPriceMinor,
+            currency: i.currency,
+            state: i.kind === 'booking' ? i.entryState : i.kind === 'ticket' ? i.ticketState : null,
+            ticketCode:
+              i.ticketOrderId === id &&
+              (i.ticketState === 'confirmed' || i.ticketState === 'checked_in')
+                ? i.ticketCode
+                : null,
           })),
         refunds: owed
           .filter((r) => r.orderId === id)

@@ -6,3 +6,4 @@ export * from './orders.ts';
 export * from './refunds.ts';
 export * from './outbox.ts';
 export * from './idempotency.ts';
+export * from './admin.ts';

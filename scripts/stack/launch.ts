@@ -323,6 +323,7 @@ export async function launchStack(options: {
             PORT: String(ports.api),
             HOST: '127.0.0.1',
             API_SERVICE_TOKENS: secrets.serviceToken,
+            API_ADMIN_TOKENS: `stack:${secrets.adminToken}`,
             SHOPPER_TOKEN_SECRET: secrets.shopperTokenSecret,
             CODEC_CORS_ORIGINS: `${urls.temporalUi},http://localhost:${ports.temporalUi}`,
             ...shared,

@@ -13,6 +13,8 @@ export interface StackSecrets {
   credentialsKeys: string;
   /** The demo subscriber's `whsec_` secret (`ROSE_DEMO_SUBSCRIBER=1`). */
   demoSubscriberSecret: string;
+  /** The stack's admin credential (`API_ADMIN_TOKENS`, as `stack:<token>`). */
+  adminToken: string;
 }
 
 export async function stackSecrets(dataDir: string): Promise<StackSecrets> {
@@ -27,6 +29,7 @@ export async function stackSecrets(dataDir: string): Promise<StackSecrets> {
     payloadCodecKeys: `local-1:${randomBytes(32).toString('base64')}`,
     credentialsKeys: `local-1:${randomBytes(32).toString('base64')}`,
     demoSubscriberSecret: `whsec_${randomBytes(24).toString('base64')}`,
+    adminToken: `admin-${randomBytes(24).toString('base64url')}`,
     ...kept,
   };
   if (Object.keys(kept).length !== Object.keys(secrets).length) {

@@ -17,6 +17,9 @@ export interface TestApi {
   ) => Promise<Response>;
   /** A shopper token as the storefront would sign it. */
   sign: (shopper: Shopper) => string;
+  /** Calls the admin API as the admin named `door` does. */
+  admin: (path: string, init?: RequestInit) => Promise<Response>;
+  serviceToken: string;
   close(): Promise<void>;
 }
 
@@ -41,11 +44,16 @@ export async function startApi(
 ): Promise<TestApi> {
   const serviceToken = `svc-${randomUUID()}`;
   const shopperSecret = `shopper-secret-${randomUUID()}`;
+  const adminToken = `admin-${randomUUID()}`;
   const app = createApp({
     db: ctx.database.db,
     temporal: ctx.temporal.client,
     taskQueue: ctx.taskQueue,
-    auth: { serviceTokens: [serviceToken], shopperTokenSecret: shopperSecret },
+    auth: {
+      serviceTokens: [serviceToken],
+      shopperTokenSecret: shopperSecret,
+      adminTokens: [{ name: 'door', token: adminToken }],
+    },
     ...options,
   });
   // Every answer, whoever asked, is held to the published contract.
@@ -96,6 +104,16 @@ export async function startApi(
   return {
     url,
     sign: (shopper) => signShopperToken(shopperSecret, shopper),
+    serviceToken,
+    admin: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${adminToken}`,
+          ...(init.headers as Record<string, string> | undefined),
+        },
+      }),
     call: (path, init = {}) =>
       fetch(`${url}${path}`, {
         ...init,
