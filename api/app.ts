@@ -75,7 +75,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     ),
     ...fragmentEndpoints(deps.db),
     ...availabilityEndpoints(deps.db, publicLimit),
-    ...adminEndpoints(deps.db),
+    ...adminEndpoints(deps.db, deps.temporal, deps.taskQueue),
     metrics.endpoint,
   ];
   // The docs describe themselves too, so they read the document once it exists.

@@ -64,6 +64,8 @@ describe('the OpenAPI document', () => {
       'GET /v1/fragments/cart-mini',
       'GET /v1/fragments/account-nav-item',
       'GET /v1/availability/entries/{entryId}',
+      'POST /v1/admin/orders/{orderId}/refunds',
+      'POST /v1/admin/orders/{orderId}/cancel',
       'POST /v1/admin/tickets/{code}/check-in',
       'GET /metrics',
       'GET /openapi.json',

@@ -23,7 +23,9 @@ export type LineProblemReason =
   /** Another open checkout of the shopper's holds the line. */
   | 'in_checkout'
   /** Another order of the shopper's paid for the line first. */
-  | 'already_paid';
+  | 'already_paid'
+  /** Refunded after payment, on an admin's request. */
+  | 'refunded';
 
 /** Why one cart line cannot be bought, said per line. */
 export interface LineProblem {
@@ -31,6 +33,8 @@ export interface LineProblem {
   id: number;
   title: string;
   reason: LineProblemReason;
+  /** How many of a product line, when not all of it (a partial refund). */
+  quantity?: number;
 }
 
 export interface OrderSummary {

@@ -13,6 +13,7 @@ const lineSchema = z.object({
   id: z.number().int().describe('The cart line, calendar entry or ticket.'),
   title: z.string(),
   reason: z.string(),
+  quantity: z.number().int().optional().describe('Of a product line, when not all of it.'),
 });
 
 const itemSchema = z.object({
@@ -80,6 +81,10 @@ export const eventSchemas = {
   }).describe(
     'SumUp would not say whether the shopper paid: ops look, and a recheck settles it (paid, or closed).',
   ),
+  'order.cancelled': versioned({
+    reason: z.string(),
+    refund: refundSchema,
+  }).describe('A paid order was cancelled by an admin: all that was left of it is refunded.'),
   'ticket.checked_in': versioned({
     ticket: z.object({
       ticketId: z.number().int(),

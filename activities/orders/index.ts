@@ -5,6 +5,8 @@ import { confirmPaidOrder } from './confirm-paid-order.ts';
 import { createOrderFromCart, type CreateOrderInput } from './create-order.ts';
 import { markRefundHandled } from './mark-refund-handled.ts';
 import { recordMismatchRefund } from './refund-mismatched-payment.ts';
+import { recordAdminRefund } from './admin-refunds.ts';
+import type { RefundCommand } from '../../workflows/order-messages.ts';
 
 export function createOrderActivities(db: Database) {
   return {
@@ -18,5 +20,6 @@ export function createOrderActivities(db: Database) {
     markRefundHandled: (input: { refundId: number }) => markRefundHandled(db, input.refundId),
     recordMismatchRefund: (input: PaymentMismatch & { orderId: number }) =>
       recordMismatchRefund(db, input),
+    recordAdminRefund: (command: RefundCommand) => recordAdminRefund(db, command),
   };
 }

@@ -1,8 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import type { Response } from 'express';
 import { z } from 'zod';
+import { orders } from '../../db/schema/index.ts';
+import { orderActions } from '../../workflows/order-actions.ts';
+import {
+  orderWorkflowId,
+  refundOrderUpdate,
+  type RefundRequest,
+} from '../../workflows/order-messages.ts';
+import { adminOf } from '../auth.ts';
 import { checkInTicket } from '../../activities/calendar/check-in.ts';
 import type { Database } from '../../db/client.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
-import { bodyId } from '../ids.ts';
+import { bodyId, pathId } from '../ids.ts';
 import { ApiProblem, problemResponses } from '../problem.ts';
 
 const admin = { access: 'admin', tag: 'admin' } as const;
@@ -25,9 +37,129 @@ const checkedIn = z.object({
   alreadyCheckedIn: z.boolean().describe('True when it had been checked in before: at that time.'),
 });
 
+const reason = z.string().trim().min(1).max(500).describe('Why: the shopper sees it.');
+const refundBody = z.union([
+  z
+    .object({
+      lines: z
+        .array(
+          z
+            .object({
+              itemId: bodyId.describe("The order item (`items[].itemId` in the order's events)."),
+              quantity: z
+                .number()
+                .int()
+                .positive()
+                .max(10_000)
+                .optional()
+                .describe('How many of a product line; all that is left when absent.'),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(100),
+      reason,
+      force: z.boolean().optional().describe('Refund a checked-in ticket too.'),
+    })
+    .strict(),
+  z
+    .object({
+      amountMinor: z
+        .number()
+        .int()
+        .positive()
+        .max(1_000_000_000)
+        .describe('A goodwill amount, in minor units.'),
+      reason,
+    })
+    .strict(),
+]);
+const cancelBody = z.object({ reason, force: z.boolean().optional() }).strict();
+const refundAnswer = z.object({
+  refundId: z.number().int(),
+  state: z.enum(['due', 'issued', 'failed', 'handled']),
+  amountMinor: z.number().int(),
+  currency: z.string(),
+});
+const orderParams = z.object({ orderId: pathId });
+
 /** The admin API: what staff and back-office services do (`API_ADMIN_TOKENS`), audited. */
-export function adminEndpoints(db: Database): Endpoint[] {
+export function adminEndpoints(db: Database, client: Client, taskQueue: string): Endpoint[] {
+  /**
+   * Hands the request to the order's workflow (started if it is not running), which takes
+   * one action at a time: answered once the refund is recorded; SumUp is paid back after.
+   */
+  async function refund(orderId: number, request: RefundRequest, res: Response) {
+    const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
+    if (!order) throw new ApiProblem(404, 'order_not_found', 'No such order.');
+    const answer = await client.workflow.executeUpdateWithStart(refundOrderUpdate, {
+      args: [
+        {
+          orderId,
+          request,
+          actor: adminOf(res),
+          // A retry with the same Idempotency-Key is the same refund.
+          requestId: res.req.get('idempotency-key') ?? randomUUID(),
+        },
+      ],
+      startWorkflowOperation: new WithStartWorkflowOperation(orderActions, {
+        workflowId: orderWorkflowId(orderId),
+        taskQueue,
+        args: [{ orderId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    if (answer.kind === 'refused') {
+      throw new ApiProblem(
+        answer.status,
+        answer.code,
+        answer.message,
+        answer.field ? [{ field: answer.field, message: answer.message }] : [],
+        answer.amountLeftMinor !== undefined ? { amountLeftMinor: answer.amountLeftMinor } : {},
+      );
+    }
+    res.status(202).json({
+      refundId: answer.refundId,
+      state: answer.state,
+      amountMinor: answer.amountMinor,
+      currency: answer.currency,
+    });
+  }
+  const refundResponses = {
+    202: { description: 'Recorded; SumUp pays it back next.', schema: refundAnswer },
+    ...problemResponses(400, 404, 409),
+  };
+
   return [
+    endpoint(
+      {
+        ...admin,
+        method: 'post',
+        path: '/v1/admin/orders/:orderId/refunds',
+        summary: 'Refund lines of a paid order (or part of a line), or a goodwill amount',
+        params: orderParams,
+        body: refundBody,
+        responses: refundResponses,
+      },
+      ({ params, body }, _req, res) =>
+        refund(
+          params.orderId,
+          'lines' in body ? { kind: 'lines', ...body } : { kind: 'amount', ...body },
+          res,
+        ),
+    ),
+    endpoint(
+      {
+        ...admin,
+        method: 'post',
+        path: '/v1/admin/orders/:orderId/cancel',
+        summary: 'Cancel a paid order: refund all that is not refunded yet',
+        params: orderParams,
+        body: cancelBody,
+        responses: refundResponses,
+      },
+      ({ params, body }, _req, res) => refund(params.orderId, { kind: 'cancel', ...body }, res),
+    ),
     endpoint(
       {
         ...admin,

@@ -117,10 +117,16 @@ export const orderItems = pgTable(
      * `pending`, whichever way, frees the line.
      */
     open: boolean('open').notNull().default(true),
+    /** How much of the quantity was refunded after payment (an admin refund or cancel). */
+    refundedQuantity: integer('refunded_quantity').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
     check('order_items_quantity_positive', sql`${t.quantity} > 0`),
+    check(
+      'order_items_refunded_within_quantity',
+      sql`${t.refundedQuantity} BETWEEN 0 AND ${t.quantity}`,
+    ),
     nonNegative('order_items_unit_price_non_negative', t.unitPriceMinor),
     isoCurrency('order_items_currency_iso', t.currency),
     check(

@@ -34,6 +34,8 @@ export const refunds = pgTable(
     amountMinor: minorUnits('amount_minor').notNull(),
     currency: currency().notNull(),
     reason: text('reason').notNull(),
+    /** Who asked: the admin token's name (or `ops`); null when the engine owed it. */
+    requestedBy: text('requested_by'),
     /** The lines refunded, as the refund's events name them; empty for a whole payment. */
     lines: jsonb('lines').$type<LineProblem[]>().notNull().default([]),
     status: refundStatus('status').notNull().default('due'),

@@ -1,0 +1,242 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { calendarEntries, orderItems, orders, refunds, tickets } from '../../db/schema/index.ts';
+import type { LineKind, LineProblem } from '../../workflows/checkout-types.ts';
+import type { RefundAnswer, RefundCommand, RefundRequest } from '../../workflows/order-messages.ts';
+import { recordOrderEvent } from '../events/order-events.ts';
+import { refundData } from '../events/refund-data.ts';
+
+/** An order item as a refund decides on it. */
+export interface RefundableItem {
+  itemId: number;
+  kind: LineKind;
+  title: string;
+  quantity: number;
+  refundedQuantity: number;
+  unitPriceMinor: number;
+  /** The cart line, calendar entry or ticket. */
+  lineId: number;
+  ticketState: string | null;
+}
+
+export type RefundDecision =
+  | Extract<RefundAnswer, { kind: 'refused' }>
+  | {
+      kind: 'refund';
+      amountMinor: number;
+      lines: (LineProblem & { itemId: number; quantity: number })[];
+    };
+
+const refused = (
+  status: 400 | 404 | 409,
+  code: string,
+  message: string,
+  field?: string,
+  amountLeftMinor?: number,
+): RefundDecision => ({
+  kind: 'refused',
+  status,
+  code,
+  message,
+  ...(field ? { field } : {}),
+  ...(amountLeftMinor !== undefined ? { amountLeftMinor } : {}),
+});
+
+/**
+ * What an admin's refund comes to, decided before anything is written: which lines and how
+ * many of each, the amount, or why it is refused (the field at fault, the amount left).
+ */
+export function decideRefund(
+  order: { status: string; totalMinor: number },
+  items: RefundableItem[],
+  refundedMinor: number,
+  request: RefundRequest,
+): RefundDecision {
+  if (order.status !== 'paid') {
+    return refused(409, 'order_not_paid', 'Only a paid order is refunded.');
+  }
+  const leftMinor = order.totalMinor - refundedMinor;
+  if (request.kind === 'amount') {
+    if (request.amountMinor > leftMinor) {
+      return refused(
+        409,
+        'refund_exceeds_paid',
+        'More than is left to refund.',
+        'body.amountMinor',
+        leftMinor,
+      );
+    }
+    return { kind: 'refund', amountMinor: request.amountMinor, lines: [] };
+  }
+  const wanted =
+    request.kind === 'cancel'
+      ? items
+          .filter((i) => i.refundedQuantity < i.quantity)
+          .map((i) => ({ itemId: i.itemId, quantity: undefined }))
+      : request.lines;
+  if (request.kind === 'cancel' && leftMinor <= 0) {
+    return refused(409, 'nothing_left_to_refund', 'Everything paid was refunded already.');
+  }
+  const lines: (LineProblem & { itemId: number; quantity: number })[] = [];
+  for (const [index, line] of wanted.entries()) {
+    const field = `body.lines[${index}]`;
+    const item = items.find((i) => i.itemId === line.itemId);
+    if (!item)
+      return refused(400, 'unknown_item', 'No such item in this order.', `${field}.itemId`);
+    if (lines.some((l) => l.itemId === item.itemId)) {
+      return refused(400, 'duplicate_item', 'An item is named twice.', `${field}.itemId`);
+    }
+    const left = item.quantity - item.refundedQuantity;
+    if (left === 0) {
+      return refused(
+        409,
+        'line_already_refunded',
+        'That line was refunded already.',
+        `${field}.itemId`,
+      );
+    }
+    const quantity = line.quantity ?? left;
+    if (quantity > left) {
+      return refused(
+        400,
+        'quantity_above_bought',
+        `Only ${left} of that line is left to refund.`,
+        `${field}.quantity`,
+      );
+    }
+    if (item.ticketState === 'checked_in' && !request.force) {
+      return refused(
+        409,
+        'ticket_checked_in',
+        'That ticket was checked in: refund it with force.',
+        `${field}.itemId`,
+      );
+    }
+    lines.push({
+      itemId: item.itemId,
+      kind: item.kind,
+      id: item.lineId,
+      title: item.title,
+      reason: 'refunded',
+      quantity,
+    });
+  }
+  const linesMinor = lines.reduce(
+    (sum, l) => sum + l.quantity * items.find((i) => i.itemId === l.itemId)!.unitPriceMinor,
+    0,
+  );
+  // A cancel pays back all that is left, goodwill refunds taken off; lines never more.
+  const amountMinor = request.kind === 'cancel' ? leftMinor : linesMinor;
+  if (amountMinor > leftMinor) {
+    return refused(
+      409,
+      'refund_exceeds_paid',
+      'More than is left to refund.',
+      'body.lines',
+      leftMinor,
+    );
+  }
+  return { kind: 'refund', amountMinor, lines };
+}
+
+/**
+ * Records an admin's refund of a paid order, in one transaction under the order's lock: the
+ * refund row (the intent, before anything is sent), the lines' refunded quantities, their
+ * seats and booked times given back, and `order.refund_due` (and `order.cancelled`). The
+ * same request again answers the same refund.
+ */
+export function recordAdminRefund(db: Database, command: RefundCommand): Promise<RefundAnswer> {
+  const key = `admin:${command.requestId}`;
+  return db.transaction(async (tx) => {
+    const [order] = await tx
+      .select()
+      .from(orders)
+      .where(eq(orders.id, command.orderId))
+      .for('update');
+    if (!order) return refused(404, 'order_not_found', 'No such order.') as RefundAnswer;
+    const answer = (refund: typeof refunds.$inferSelect): RefundAnswer => ({
+      kind: 'recorded',
+      refundId: refund.id,
+      state: refund.status,
+      amountMinor: refund.amountMinor,
+      currency: refund.currency,
+    });
+    const [again] = await tx
+      .select()
+      .from(refunds)
+      .where(and(eq(refunds.orderId, order.id), eq(refunds.key, key)));
+    if (again) return answer(again);
+
+    const rows = await tx
+      .select({ item: orderItems, ticketState: tickets.state })
+      .from(orderItems)
+      .leftJoin(tickets, eq(tickets.id, orderItems.ticketId))
+      .where(eq(orderItems.orderId, order.id))
+      .orderBy(orderItems.id);
+    const items: RefundableItem[] = rows.map(({ item, ticketState }) => ({
+      itemId: item.id,
+      kind: item.kind,
+      title: item.title,
+      quantity: item.quantity,
+      refundedQuantity: item.refundedQuantity,
+      unitPriceMinor: item.unitPriceMinor,
+      lineId: (item.cartLineId ?? item.calendarEntryId ?? item.ticketId)!,
+      ticketState,
+    }));
+    const [{ refundedMinor }] = (await tx
+      .select({ refundedMinor: sql<number>`coalesce(sum(${refunds.amountMinor}), 0)::int` })
+      .from(refunds)
+      .where(eq(refunds.orderId, order.id))) as [{ refundedMinor: number }];
+    const decision = decideRefund(order, items, refundedMinor, command.request);
+    if (decision.kind === 'refused') return decision;
+
+    const [refund] = await tx
+      .insert(refunds)
+      .values({
+        orderId: order.id,
+        key,
+        amountMinor: decision.amountMinor,
+        currency: order.currency,
+        reason: command.request.reason,
+        sumupTransactionId: order.sumupTransactionId,
+        requestedBy: command.actor,
+        lines: decision.lines.map((line) => ({
+          kind: line.kind,
+          id: line.id,
+          title: line.title,
+          reason: line.reason,
+          quantity: line.quantity,
+        })),
+      })
+      .returning();
+    for (const line of decision.lines) {
+      await tx
+        .update(orderItems)
+        .set({ refundedQuantity: sql`${orderItems.refundedQuantity} + ${line.quantity}` })
+        .where(eq(orderItems.id, line.itemId));
+    }
+    // Refunded seats and booked times go back: others can have them.
+    const ticketIds = decision.lines.filter((l) => l.kind === 'ticket').map((l) => l.id);
+    if (ticketIds.length) {
+      await tx.update(tickets).set({ state: 'cancelled' }).where(inArray(tickets.id, ticketIds));
+    }
+    const entryIds = decision.lines.filter((l) => l.kind === 'booking').map((l) => l.id);
+    if (entryIds.length) {
+      await tx
+        .update(calendarEntries)
+        .set({ state: 'cancelled' })
+        .where(inArray(calendarEntries.id, entryIds));
+    }
+    await tx.update(orders).set({ refundState: 'refund_due' }).where(eq(orders.id, order.id));
+    await recordOrderEvent(tx, 'order.refund_due', order.id, `order.refund_due:${key}`, {
+      refund: refundData(refund!),
+    });
+    if (command.request.kind === 'cancel') {
+      await recordOrderEvent(tx, 'order.cancelled', order.id, `order.cancelled:${order.id}`, {
+        reason: command.request.reason,
+        refund: refundData(refund!),
+      });
+    }
+    return answer(refund!);
+  });
+}

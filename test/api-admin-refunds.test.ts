@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
+import { orderItems, outboxEvents, refunds, tickets } from '../db/schema/index.ts';
+import { sumupWebhookSignal } from '../workflows/checkout-messages.ts';
+import type { checkout } from '../workflows/checkout.ts';
+import { startApi, type TestApi } from './harness/api.ts';
+import { emulatorSuite, shopPayingEmulator, startCheckout, sumupIdOf } from './harness/checkout.ts';
+import type { TestContext } from './harness/context.ts';
+import type { SumupFixture } from './sumup/fixture.ts';
+
+let ctx: TestContext;
+let f: SumupFixture;
+let payments: PaymentSettings;
+let api: TestApi;
+emulatorSuite('api-admin-refunds', (suite) => ({ ctx, f, payments } = suite));
+beforeAll(async () => {
+  api = await startApi(ctx);
+});
+afterAll(() => api?.close());
+
+const db = () => ctx.database.db;
+
+/**
+ * A paid order through the real checkout and the emulator: 3 mugs (850 each) and 2 tickets
+ * (1500 each) on a page that does not refund on its own. Runs `then` with the worker up.
+ */
+async function withPaidOrder(
+  then: (order: {
+    orderId: number;
+    sumupId: string;
+    items: (typeof orderItems.$inferSelect)[];
+  }) => Promise<void>,
+) {
+  const shop = await shopPayingEmulator(db(), { seats: 5 });
+  const shopper = { userId: `u-${randomUUID()}` };
+  await shop.addMug(shopper, 3);
+  await shop.addTickets(shopper.userId, 2);
+  await ctx.withWorker(async () => {
+    const input = { shopper, scope: { pageId: shop.page.id } };
+    const view = await startCheckout(ctx, input);
+    const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
+    await f.control(`/checkouts/${sumupId}/pay`);
+    await ctx.temporal.client.workflow.getHandle(view.workflowId).signal(sumupWebhookSignal);
+    await expect
+      .poll(
+        async () =>
+          (await ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId).result())
+            .state,
+      )
+      .toBe('paid');
+    const items = await db()
+      .select()
+      .from(orderItems)
+      .where(eq(orderItems.orderId, view.orderId!))
+      .orderBy(orderItems.id);
+    await then({ orderId: view.orderId!, sumupId, items });
+  }, payments);
+}
+
+const refund = (orderId: number, body: object, headers: Record<string, string> = {}) =>
+  api.admin(`/v1/admin/orders/${orderId}/refunds`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers,
+  });
+interface Answer {
+  code: string;
+  fields: { field: string }[];
+  amountLeftMinor?: number;
+}
+const answerOf = async (res: Response) => [res.status, (await res.json()) as Answer] as const;
+const refundedAtSumup = (sumupId: string) =>
+  f.emulator.store.find(sumupId)!.transactions[0]!.refunds.map((r) => r.amountMinor);
+
+describe('refunding a paid order', () => {
+  it('refunds part of a line, a ticket (its seat freed) and a goodwill amount, once each at SumUp, and refuses what does not fit', async () => {
+    await withPaidOrder(async ({ orderId, sumupId, items }) => {
+      const [mugs, ticket] = [
+        items.find((i) => i.kind === 'product')!,
+        items.find((i) => i.kind === 'ticket')!,
+      ];
+      expect(
+        await answerOf(
+          await refund(orderId, { lines: [{ itemId: mugs.id, quantity: 1 }], reason: 'chipped' }),
+        ),
+      ).toEqual([
+        202,
+        { refundId: expect.any(Number), state: 'due', amountMinor: 850, currency: 'GBP' },
+      ]);
+      const ticketRefund = await refund(orderId, {
+        lines: [{ itemId: ticket.id }],
+        reason: 'cannot come',
+      });
+      expect(ticketRefund.status).toBe(202);
+      await ticketRefund.arrayBuffer();
+      const [freed] = await db().select().from(tickets).where(eq(tickets.id, ticket.ticketId!));
+      expect(freed!.state).toBe('cancelled');
+      expect(
+        (await refund(orderId, { amountMinor: 100, reason: 'sorry for the wait' })).status,
+      ).toBe(202);
+      await expect
+        .poll(() => refundedAtSumup(sumupId).sort(), { timeout: 15_000 })
+        .toEqual([100, 1500, 850].sort());
+
+      // Refused, changing nothing: with the field at fault, and what is left to refund.
+      const total = 3 * 850 + 2 * 1500;
+      const left = total - 850 - 1500 - 100;
+      const cases: [object, number, string, string | undefined][] = [
+        [{ amountMinor: left + 1, reason: 'x' }, 409, 'refund_exceeds_paid', 'body.amountMinor'],
+        [
+          { lines: [{ itemId: ticket.id }], reason: 'x' },
+          409,
+          'line_already_refunded',
+          'body.lines[0].itemId',
+        ],
+        [
+          { lines: [{ itemId: 999_999 }], reason: 'x' },
+          400,
+          'unknown_item',
+          'body.lines[0].itemId',
+        ],
+        [
+          { lines: [{ itemId: mugs.id, quantity: 3 }], reason: 'x' },
+          400,
+          'quantity_above_bought',
+          'body.lines[0].quantity',
+        ],
+        [{ amountMinor: -5, reason: 'x' }, 400, 'invalid_input', undefined],
+      ];
+      for (const [body, status, code, field] of cases) {
+        const [got, problem] = await answerOf(await refund(orderId, body));
+        expect([got, problem.code], JSON.stringify(body)).toEqual([status, code]);
+        if (field) expect(problem.fields[0]!.field).toBe(field);
+        if (code === 'refund_exceeds_paid') expect(problem.amountLeftMinor).toBe(left);
+      }
+
+      // Cancel: all that is left, once; then nothing is.
+      const cancel = await api.admin(`/v1/admin/orders/${orderId}/cancel`, {
+        method: 'POST',
+        body: JSON.stringify({ reason: 'event moved' }),
+      });
+      expect(await cancel.json()).toMatchObject({ state: 'due', amountMinor: left });
+      const again = await api.admin(`/v1/admin/orders/${orderId}/cancel`, {
+        method: 'POST',
+        body: JSON.stringify({ reason: 'twice' }),
+      });
+      expect(((await again.json()) as { code: string }).code).toBe('nothing_left_to_refund');
+      await expect
+        .poll(() => refundedAtSumup(sumupId).reduce((a, b) => a + b, 0), { timeout: 15_000 })
+        .toBe(total);
+      const events = await db()
+        .select({ type: outboxEvents.type })
+        .from(outboxEvents)
+        .where(eq(outboxEvents.orderId, orderId));
+      expect(events.map((e) => e.type)).toContain('order.cancelled');
+      expect(events.filter((e) => e.type === 'order.refunded').length).toBeGreaterThanOrEqual(4);
+    });
+  });
+
+  it('lets one of two admins refunding the same line at once win; SumUp is asked once', async () => {
+    await withPaidOrder(async ({ orderId, sumupId, items }) => {
+      const ticket = items.find((i) => i.kind === 'ticket')!;
+      const answers = await Promise.all(
+        [1, 2].map(() => refund(orderId, { lines: [{ itemId: ticket.id }], reason: 'duplicate' })),
+      );
+      const statuses = answers.map((a) => a.status).sort();
+      await Promise.all(answers.map((a) => a.arrayBuffer()));
+      expect(statuses).toEqual([202, 409]);
+      await expect.poll(() => refundedAtSumup(sumupId), { timeout: 15_000 }).toEqual([1500]);
+      expect(await db().select().from(refunds).where(eq(refunds.orderId, orderId))).toHaveLength(1);
+    });
+  });
+
+  it('refuses a checked-in ticket unless forced, and a retry with the same Idempotency-Key is the same refund', async () => {
+    await withPaidOrder(async ({ orderId, sumupId, items }) => {
+      const ticket = items.find((i) => i.kind === 'ticket')!;
+      const [row] = await db().select().from(tickets).where(eq(tickets.id, ticket.ticketId!));
+      const checkIn = await api.admin(`/v1/admin/tickets/${row!.code}/check-in`, {
+        method: 'POST',
+        body: '{}',
+      });
+      expect(checkIn.status).toBe(200);
+      await checkIn.arrayBuffer();
+      const [status, problem] = await answerOf(
+        await refund(orderId, { lines: [{ itemId: ticket.id }], reason: 'x' }),
+      );
+      expect([status, problem.code]).toEqual([409, 'ticket_checked_in']);
+      const key = { 'idempotency-key': randomUUID() };
+      const body = { lines: [{ itemId: ticket.id }], reason: 'left early', force: true };
+      const [first, retry] = [await refund(orderId, body, key), await refund(orderId, body, key)];
+      const [a, b] = [await first.json(), await retry.json()];
+      expect([first.status, retry.status]).toEqual([202, 202]);
+      expect((b as { refundId: number }).refundId).toBe((a as { refundId: number }).refundId);
+      await expect.poll(() => refundedAtSumup(sumupId), { timeout: 15_000 }).toEqual([1500]);
+    });
+  });
+
+  it('answers 404 for an order that does not exist, and 403 to the storefront credential', async () => {
+    const missing = await refund(999_999, { amountMinor: 1, reason: 'x' });
+    expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([
+      404,
+      'order_not_found',
+    ]);
+    const asStorefront = await api.call('/v1/admin/orders/1/refunds', {
+      method: 'POST',
+      body: JSON.stringify({ amountMinor: 1, reason: 'x' }),
+    });
+    expect(asStorefront.status).toBe(403);
+    await asStorefront.arrayBuffer();
+  });
+});
