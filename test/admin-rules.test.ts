@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { decideCheckIn } from '../activities/calendar/check-in.ts';
+import { decideRefund, type RefundableItem } from '../activities/orders/admin-refunds.ts';
+import type { tickets } from '../db/schema/index.ts';
+
+// The rules the admin's actions decide on before they write: what a refund takes, and who
+// goes in at the door.
+
+const mugs: RefundableItem = {
+  itemId: 1,
+  kind: 'product',
+  title: 'Mug',
+  quantity: 3,
+  refundedQuantity: 0,
+  unitPriceMinor: 850,
+  lineId: 11,
+  ticketState: null,
+};
+const ticket: RefundableItem = {
+  itemId: 2,
+  kind: 'ticket',
+  title: 'Gig',
+  quantity: 1,
+  refundedQuantity: 0,
+  unitPriceMinor: 1500,
+  lineId: 21,
+  ticketState: 'confirmed',
+};
+const paid = { status: 'paid', totalMinor: 3 * 850 + 1500 };
+
+describe('deciding a refund', () => {
+  it('takes part of a product line, or all that is left of it', () => {
+    expect(
+      decideRefund(paid, [mugs], 0, {
+        kind: 'lines',
+        lines: [{ itemId: 1, quantity: 2 }],
+        reason: 'r',
+      }),
+    ).toMatchObject({ kind: 'refund', amountMinor: 1700, lines: [{ id: 11, quantity: 2 }] });
+    expect(
+      decideRefund(paid, [{ ...mugs, refundedQuantity: 2 }], 1700, {
+        kind: 'lines',
+        lines: [{ itemId: 1 }],
+        reason: 'r',
+      }),
+    ).toMatchObject({ kind: 'refund', amountMinor: 850, lines: [{ quantity: 1 }] });
+  });
+
+  it('refuses more than was bought, a line refunded already, an unknown item, a checked-in ticket', () => {
+    const lines = (itemId: number, quantity?: number) => ({
+      kind: 'lines' as const,
+      lines: [{ itemId, ...(quantity ? { quantity } : {}) }],
+      reason: 'r',
+    });
+    expect(decideRefund(paid, [mugs], 0, lines(1, 4))).toMatchObject({
+      code: 'quantity_above_bought',
+      field: 'body.lines[0].quantity',
+    });
+    expect(decideRefund(paid, [{ ...mugs, refundedQuantity: 3 }], 2550, lines(1))).toMatchObject({
+      status: 409,
+      code: 'line_already_refunded',
+    });
+    expect(decideRefund(paid, [mugs], 0, lines(9))).toMatchObject({
+      status: 400,
+      code: 'unknown_item',
+    });
+    const checkedIn = { ...ticket, ticketState: 'checked_in' };
+    expect(decideRefund(paid, [checkedIn], 0, lines(2))).toMatchObject({
+      code: 'ticket_checked_in',
+    });
+    expect(decideRefund(paid, [checkedIn], 0, { ...lines(2), force: true })).toMatchObject({
+      kind: 'refund',
+      amountMinor: 1500,
+    });
+  });
+
+  it('never refunds more than is left: goodwill amounts count, and a cancel takes the rest', () => {
+    expect(
+      decideRefund(paid, [mugs, ticket], 3000, { kind: 'amount', amountMinor: 1051, reason: 'r' }),
+    ).toEqual({
+      kind: 'refused',
+      status: 409,
+      code: 'refund_exceeds_paid',
+      message: 'More than is left to refund.',
+      field: 'body.amountMinor',
+      amountLeftMinor: 1050,
+    });
+    expect(
+      decideRefund(paid, [mugs, ticket], 3000, {
+        kind: 'lines',
+        lines: [{ itemId: 2 }],
+        reason: 'r',
+      }),
+    ).toMatchObject({ code: 'refund_exceeds_paid', amountLeftMinor: 1050 });
+    expect(decideRefund(paid, [mugs, ticket], 3000, { kind: 'cancel', reason: 'r' })).toMatchObject(
+      {
+        kind: 'refund',
+        amountMinor: 1050,
+        lines: [
+          { id: 11, quantity: 3 },
+          { id: 21, quantity: 1 },
+        ],
+      },
+    );
+    expect(
+      decideRefund(paid, [mugs], paid.totalMinor, { kind: 'cancel', reason: 'r' }),
+    ).toMatchObject({
+      code: 'nothing_left_to_refund',
+    });
+    expect(
+      decideRefund({ ...paid, status: 'expired' }, [mugs], 0, {
+        kind: 'amount',
+        amountMinor: 1,
+        reason: 'r',
+      }),
+    ).toMatchObject({ code: 'order_not_paid' });
+  });
+});
+
+describe('deciding a check-in', () => {
+  const at = new Date('2027-03-05T19:30:00Z');
+  const row = (state: string, checkedInAt: Date | null = null) =>
+    ({ entryId: 5, state, checkedInAt }) as typeof tickets.$inferSelect;
+
+  it('lets a confirmed ticket in once, and says when a checked-in one first went in', () => {
+    expect(decideCheckIn(row('confirmed'), 5, at)).toEqual({ kind: 'checked_in', at });
+    const first = new Date('2027-03-05T19:00:00Z');
+    expect(decideCheckIn(row('checked_in', first), undefined, at)).toEqual({
+      kind: 'already_checked_in',
+      at: first,
+    });
+  });
+
+  it('turns away an unpaid or cancelled ticket, and one for another entry', () => {
+    for (const state of ['pending', 'reserved', 'cancelled']) {
+      expect(decideCheckIn(row(state), 5, at)).toEqual({ kind: 'not_confirmed', state });
+    }
+    expect(decideCheckIn(row('confirmed'), 6, at)).toEqual({ kind: 'other_entry', entryId: 5 });
+  });
+});
