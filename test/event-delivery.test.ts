@@ -14,6 +14,8 @@ import {
   rotateSecret,
 } from '../activities/events/subscribers.ts';
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
+import { recordAdminRefund } from '../activities/orders/admin-refunds.ts';
+import { checkInTicket } from '../activities/calendar/check-in.ts';
 import { markRefundHandled } from '../activities/orders/mark-refund-handled.ts';
 import { recordMismatchRefund } from '../activities/orders/refund-mismatched-payment.ts';
 import { parseCredentialsKeys } from '../db/sealed.ts';
@@ -22,6 +24,7 @@ import {
   eventDeliveryAttempts,
   eventSubscribers,
   outboxEvents,
+  tickets,
 } from '../db/schema/index.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
@@ -108,6 +111,20 @@ describe('events leave the building', () => {
       mismatches: ['amount'],
     });
 
+    // The prompt shopper pays and goes in (ticket.checked_in); then ops cancel the order:
+    // order.cancelled.
+    const [promptTicket] = await db()
+      .select()
+      .from(tickets)
+      .where(eq(tickets.userId, prompt.userId));
+    await confirmPaidOrder(db(), { orderId: promptTicket!.orderId!, transactionId: 'tx-prompt' });
+    await checkInTicket(db(), promptTicket!.code);
+    await recordAdminRefund(db(), {
+      orderId: promptTicket!.orderId!,
+      request: { kind: 'cancel', reason: 'moved', force: true },
+      actor: 'test',
+      requestId: randomUUID(),
+    });
     // And one SumUp would not say about: order.needs_attention, as a workflow records it.
     await createEventActivities(db()).recordNeedsAttention({
       orderId: oddOrder,
@@ -129,8 +146,11 @@ describe('events leave the building', () => {
       expect(eventSchemas[type].safeParse(data).success, type).toBe(true);
       expect(Number.isNaN(Date.parse(timestamp))).toBe(false);
     }
+    // The late order's events: the prompt one was paid and cancelled too.
     const byType = (type: EventType) =>
-      sub.received.map((r) => parsed(r.body)).find((e) => e.type === type)!.data;
+      sub.received
+        .map((r) => parsed(r.body))
+        .find((e) => e.type === type && [lateOrder, oddOrder].includes(e.data.order.orderId))!.data;
     expect(byType('order.closed')).toMatchObject({
       version: 1,
       outcome: 'expired',
