@@ -15,6 +15,7 @@ const mugs: RefundableItem = {
   unitPriceMinor: 850,
   lineId: 11,
   ticketState: null,
+  entryState: null,
 };
 const ticket: RefundableItem = {
   itemId: 2,
@@ -25,6 +26,18 @@ const ticket: RefundableItem = {
   unitPriceMinor: 1500,
   lineId: 21,
   ticketState: 'confirmed',
+  entryState: null,
+};
+const booking: RefundableItem = {
+  itemId: 3,
+  kind: 'booking',
+  title: 'Room',
+  quantity: 1,
+  refundedQuantity: 0,
+  unitPriceMinor: 4000,
+  lineId: 31,
+  ticketState: null,
+  entryState: 'provisional',
 };
 const paid = { status: 'paid', totalMinor: 3 * 850 + 1500 };
 
@@ -114,6 +127,25 @@ describe('deciding a refund', () => {
         reason: 'r',
       }),
     ).toMatchObject({ code: 'order_not_paid' });
+  });
+});
+
+describe('declining a booking', () => {
+  const withBooking = { status: 'paid', totalMinor: 4000 + 850 * 3 };
+  it('refunds a provisional booking, and refuses one that is not, or not in the order', () => {
+    expect(
+      decideRefund(withBooking, [mugs, booking], 0, { kind: 'decline', entryId: 31, reason: 'r' }),
+    ).toMatchObject({ kind: 'refund', amountMinor: 4000, lines: [{ kind: 'booking', id: 31 }] });
+    expect(
+      decideRefund(withBooking, [mugs, { ...booking, entryState: 'confirmed' }], 0, {
+        kind: 'decline',
+        entryId: 31,
+        reason: 'r',
+      }),
+    ).toMatchObject({ status: 409, code: 'booking_not_provisional', field: 'path.entryId' });
+    expect(
+      decideRefund(withBooking, [mugs, booking], 0, { kind: 'decline', entryId: 99, reason: 'r' }),
+    ).toMatchObject({ status: 404, code: 'booking_not_found' });
   });
 });
 

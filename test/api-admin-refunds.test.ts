@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
-import { orderItems, outboxEvents, refunds, tickets } from '../db/schema/index.ts';
+import {
+  calendarEntries,
+  orderItems,
+  orders,
+  outboxEvents,
+  refunds,
+  tickets,
+} from '../db/schema/index.ts';
 import { sumupWebhookSignal } from '../workflows/checkout-messages.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import { startApi, type TestApi } from './harness/api.ts';
@@ -31,12 +38,15 @@ async function withPaidOrder(
     orderId: number;
     sumupId: string;
     items: (typeof orderItems.$inferSelect)[];
+    shopper: { userId: string };
   }) => Promise<void>,
+  options: { booking?: boolean } = {},
 ) {
   const shop = await shopPayingEmulator(db(), { seats: 5 });
   const shopper = { userId: `u-${randomUUID()}` };
   await shop.addMug(shopper, 3);
   await shop.addTickets(shopper.userId, 2);
+  if (options.booking) await shop.addBooking(shopper);
   await ctx.withWorker(async () => {
     const input = { shopper, scope: { pageId: shop.page.id } };
     const view = await startCheckout(ctx, input);
@@ -55,7 +65,7 @@ async function withPaidOrder(
       .from(orderItems)
       .where(eq(orderItems.orderId, view.orderId!))
       .orderBy(orderItems.id);
-    await then({ orderId: view.orderId!, sumupId, items });
+    await then({ orderId: view.orderId!, sumupId, items, shopper });
   }, payments);
 }
 
@@ -195,6 +205,62 @@ describe('refunding a paid order', () => {
       expect((b as { refundId: number }).refundId).toBe((a as { refundId: number }).refundId);
       await expect.poll(() => refundedAtSumup(sumupId), { timeout: 15_000 }).toEqual([1500]);
     });
+  });
+
+  it('accepts a provisional booking, or declines it: refunded, its time freed, the reason on the order', async () => {
+    const bookingOf = (items: (typeof orderItems.$inferSelect)[]) =>
+      items.find((i) => i.kind === 'booking')!.calendarEntryId!;
+    const entryState = async (id: number) =>
+      (await db().select().from(calendarEntries).where(eq(calendarEntries.id, id)))[0]!.state;
+    await withPaidOrder(
+      async ({ items }) => {
+        const entryId = bookingOf(items);
+        expect(await entryState(entryId)).toBe('provisional');
+        const accepted = await api.admin(`/v1/admin/bookings/${entryId}/accept`, {
+          method: 'POST',
+        });
+        expect(await accepted.json()).toEqual({ entryId, state: 'confirmed' });
+        expect(await entryState(entryId)).toBe('confirmed');
+        const again = await api.admin(`/v1/admin/bookings/${entryId}/decline`, {
+          method: 'POST',
+          body: JSON.stringify({ reason: 'too late' }),
+        });
+        const [status, problem] = await answerOf(again);
+        expect([status, problem.code, problem.fields[0]!.field]).toEqual([
+          409,
+          'booking_not_provisional',
+          'path.entryId',
+        ]);
+      },
+      { booking: true },
+    );
+    await withPaidOrder(
+      async ({ orderId, sumupId, items, shopper }) => {
+        const entryId = bookingOf(items);
+        const declined = await api.admin(`/v1/admin/bookings/${entryId}/decline`, {
+          method: 'POST',
+          body: JSON.stringify({ reason: 'The room is closed that day' }),
+        });
+        expect(await declined.json()).toMatchObject({ state: 'due', amountMinor: 4000 });
+        expect(await entryState(entryId)).toBe('declined');
+        await expect.poll(() => refundedAtSumup(sumupId), { timeout: 15_000 }).toEqual([4000]);
+        // The shopper's order says why.
+        const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
+        const view = (await (
+          await api.call(`/v1/orders/${order!.publicToken}`, { shopper })
+        ).json()) as { refunds: { reason: string }[] };
+        expect(view.refunds.map((r) => r.reason)).toEqual(['The room is closed that day']);
+        const types = await db()
+          .select({ type: outboxEvents.type })
+          .from(outboxEvents)
+          .where(eq(outboxEvents.orderId, orderId));
+        expect(types.map((t) => t.type)).toContain('booking.declined');
+      },
+      { booking: true },
+    );
+    const unknown = await api.admin('/v1/admin/bookings/999999/accept', { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    await unknown.arrayBuffer();
   });
 
   it('answers 404 for an order that does not exist, and 403 to the storefront credential', async () => {

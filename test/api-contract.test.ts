@@ -66,6 +66,8 @@ describe('the OpenAPI document', () => {
       'GET /v1/availability/entries/{entryId}',
       'POST /v1/admin/orders/{orderId}/refunds',
       'POST /v1/admin/orders/{orderId}/cancel',
+      'POST /v1/admin/bookings/{entryId}/accept',
+      'POST /v1/admin/bookings/{entryId}/decline',
       'POST /v1/admin/tickets/{code}/check-in',
       'GET /metrics',
       'GET /openapi.json',

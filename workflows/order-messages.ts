@@ -16,7 +16,9 @@ export type RefundRequest =
       force?: boolean;
     }
   | { kind: 'amount'; amountMinor: number; reason: string }
-  | { kind: 'cancel'; reason: string; force?: boolean };
+  | { kind: 'cancel'; reason: string; force?: boolean }
+  /** The organiser declines a provisional booking: its line is refunded, its time freed. */
+  | { kind: 'decline'; entryId: number; reason: string };
 
 export interface RefundCommand {
   orderId: number;

@@ -85,6 +85,14 @@ export const eventSchemas = {
     reason: z.string(),
     refund: refundSchema,
   }).describe('A paid order was cancelled by an admin: all that was left of it is refunded.'),
+  'booking.confirmed': versioned({
+    booking: z.object({ entryId: z.number().int() }),
+  }).describe('The organiser accepted a provisional booking: it is confirmed.'),
+  'booking.declined': versioned({
+    booking: z.object({ entryId: z.number().int() }),
+    reason: z.string(),
+    refund: refundSchema,
+  }).describe('The organiser declined a provisional booking: refunded, its time freed.'),
   'ticket.checked_in': versioned({
     ticket: z.object({
       ticketId: z.number().int(),

@@ -17,6 +17,7 @@ export interface RefundableItem {
   /** The cart line, calendar entry or ticket. */
   lineId: number;
   ticketState: string | null;
+  entryState: string | null;
 }
 
 export type RefundDecision =
@@ -68,12 +69,30 @@ export function decideRefund(
     }
     return { kind: 'refund', amountMinor: request.amountMinor, lines: [] };
   }
+  if (request.kind === 'decline') {
+    const booking = items.find((i) => i.kind === 'booking' && i.lineId === request.entryId);
+    if (!booking) {
+      return refused(404, 'booking_not_found', 'No such booking in this order.', 'path.entryId');
+    }
+    if (booking.entryState !== 'provisional') {
+      return refused(
+        409,
+        'booking_not_provisional',
+        `The booking is ${booking.entryState}: only a provisional one is declined.`,
+        'path.entryId',
+      );
+    }
+  }
   const wanted =
     request.kind === 'cancel'
       ? items
           .filter((i) => i.refundedQuantity < i.quantity)
           .map((i) => ({ itemId: i.itemId, quantity: undefined }))
-      : request.lines;
+      : request.kind === 'decline'
+        ? items
+            .filter((i) => i.kind === 'booking' && i.lineId === request.entryId)
+            .map((i) => ({ itemId: i.itemId, quantity: undefined }))
+        : request.lines;
   if (request.kind === 'cancel' && leftMinor <= 0) {
     return refused(409, 'nothing_left_to_refund', 'Everything paid was refunded already.');
   }
@@ -104,7 +123,7 @@ export function decideRefund(
         `${field}.quantity`,
       );
     }
-    if (item.ticketState === 'checked_in' && !request.force) {
+    if (item.ticketState === 'checked_in' && !('force' in request && request.force)) {
       return refused(
         409,
         'ticket_checked_in',
@@ -168,12 +187,13 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     if (again) return answer(again);
 
     const rows = await tx
-      .select({ item: orderItems, ticketState: tickets.state })
+      .select({ item: orderItems, ticketState: tickets.state, entryState: calendarEntries.state })
       .from(orderItems)
       .leftJoin(tickets, eq(tickets.id, orderItems.ticketId))
+      .leftJoin(calendarEntries, eq(calendarEntries.id, orderItems.calendarEntryId))
       .where(eq(orderItems.orderId, order.id))
       .orderBy(orderItems.id);
-    const items: RefundableItem[] = rows.map(({ item, ticketState }) => ({
+    const items: RefundableItem[] = rows.map(({ item, ticketState, entryState }) => ({
       itemId: item.id,
       kind: item.kind,
       title: item.title,
@@ -182,6 +202,7 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
       unitPriceMinor: item.unitPriceMinor,
       lineId: (item.cartLineId ?? item.calendarEntryId ?? item.ticketId)!,
       ticketState,
+      entryState,
     }));
     const [{ refundedMinor }] = (await tx
       .select({ refundedMinor: sql<number>`coalesce(sum(${refunds.amountMinor}), 0)::int` })
@@ -224,13 +245,26 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     if (entryIds.length) {
       await tx
         .update(calendarEntries)
-        .set({ state: 'cancelled' })
+        .set({ state: command.request.kind === 'decline' ? 'declined' : 'cancelled' })
         .where(inArray(calendarEntries.id, entryIds));
     }
     await tx.update(orders).set({ refundState: 'refund_due' }).where(eq(orders.id, order.id));
     await recordOrderEvent(tx, 'order.refund_due', order.id, `order.refund_due:${key}`, {
       refund: refundData(refund!),
     });
+    if (command.request.kind === 'decline') {
+      await recordOrderEvent(
+        tx,
+        'booking.declined',
+        order.id,
+        `booking.declined:${command.request.entryId}`,
+        {
+          booking: { entryId: command.request.entryId },
+          reason: command.request.reason,
+          refund: refundData(refund!),
+        },
+      );
+    }
     if (command.request.kind === 'cancel') {
       await recordOrderEvent(tx, 'order.cancelled', order.id, `order.cancelled:${order.id}`, {
         reason: command.request.reason,

@@ -3,7 +3,8 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { orders } from '../../db/schema/index.ts';
+import { calendarEntries, orders } from '../../db/schema/index.ts';
+import { acceptBooking } from '../../activities/calendar/bookings.ts';
 import { orderActions } from '../../workflows/order-actions.ts';
 import {
   orderWorkflowId,
@@ -82,6 +83,7 @@ const refundAnswer = z.object({
   currency: z.string(),
 });
 const orderParams = z.object({ orderId: pathId });
+const entryParams = z.object({ entryId: pathId });
 
 /** The admin API: what staff and back-office services do (`API_ADMIN_TOKENS`), audited. */
 export function adminEndpoints(db: Database, client: Client, taskQueue: string): Endpoint[] {
@@ -159,6 +161,63 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
         responses: refundResponses,
       },
       ({ params, body }, _req, res) => refund(params.orderId, { kind: 'cancel', ...body }, res),
+    ),
+    endpoint(
+      {
+        ...admin,
+        method: 'post',
+        path: '/v1/admin/bookings/:entryId/accept',
+        summary: 'Accept a provisional booking: confirmed',
+        params: entryParams,
+        responses: {
+          200: {
+            description: 'Confirmed.',
+            schema: z.object({ entryId: z.number().int(), state: z.literal('confirmed') }),
+          },
+          ...problemResponses(400, 404, 409),
+        },
+      },
+      async ({ params }, _req, res) => {
+        const accepted = await acceptBooking(db, params.entryId);
+        if (accepted.kind === 'not_found') {
+          throw new ApiProblem(404, 'booking_not_found', 'No booking of an order has that id.');
+        }
+        if (accepted.kind === 'not_provisional') {
+          throw new ApiProblem(
+            409,
+            'booking_not_provisional',
+            `The booking is ${accepted.state}: only a provisional one is accepted.`,
+            [{ field: 'path.entryId', message: `booking ${accepted.state}` }],
+            { state: accepted.state },
+          );
+        }
+        res.json({ entryId: params.entryId, state: 'confirmed' });
+      },
+    ),
+    endpoint(
+      {
+        ...admin,
+        method: 'post',
+        path: '/v1/admin/bookings/:entryId/decline',
+        summary: 'Decline a provisional booking: its line refunded, its time freed',
+        params: entryParams,
+        body: z.object({ reason }).strict(),
+        responses: refundResponses,
+      },
+      async ({ params, body }, _req, res) => {
+        const [entry] = await db
+          .select({ orderId: calendarEntries.orderId })
+          .from(calendarEntries)
+          .where(eq(calendarEntries.id, params.entryId));
+        if (!entry?.orderId) {
+          throw new ApiProblem(404, 'booking_not_found', 'No booking of an order has that id.');
+        }
+        await refund(
+          entry.orderId,
+          { kind: 'decline', entryId: params.entryId, reason: body.reason },
+          res,
+        );
+      },
     ),
     endpoint(
       {
