@@ -263,6 +263,27 @@ describe('refunding a paid order', () => {
     await unknown.arrayBuffer();
   });
 
+  it('lets a refund and a check-in of one ticket take turns: never a refunded ticket let in', async () => {
+    await withPaidOrder(async ({ orderId, items }) => {
+      const item = items.find((i) => i.kind === 'ticket')!;
+      const [row] = await db().select().from(tickets).where(eq(tickets.id, item.ticketId!));
+      const [checkIn, refunded] = await Promise.all([
+        api.admin(`/v1/admin/tickets/${row!.code}/check-in`, { method: 'POST', body: '{}' }),
+        refund(orderId, { lines: [{ itemId: item.id }], reason: 'race' }),
+      ]);
+      const outcome = [checkIn.status, refunded.status];
+      await Promise.all([checkIn.arrayBuffer(), refunded.arrayBuffer()]);
+      // Either it went in first (the refund then wants force), or it was refunded first (the
+      // door then turns it away).
+      expect([
+        [200, 409],
+        [409, 202],
+      ]).toContainEqual(outcome);
+      const [after] = await db().select().from(tickets).where(eq(tickets.id, item.ticketId!));
+      expect(after!.state).toBe(outcome[0] === 200 ? 'checked_in' : 'cancelled');
+    });
+  });
+
   it('answers 404 for an order that does not exist, and 403 to the storefront credential', async () => {
     const missing = await refund(999_999, { amountMinor: 1, reason: 'x' });
     expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { tickets } from '../../db/schema/index.ts';
+import { orders, tickets } from '../../db/schema/index.ts';
 import { recordOrderEvent } from '../events/order-events.ts';
 
 type TicketRow = typeof tickets.$inferSelect;
@@ -35,6 +35,20 @@ export function checkInTicket(
   entryId?: number,
 ): Promise<{ ticket: TicketRow; outcome: CheckIn } | undefined> {
   return db.transaction(async (tx) => {
+    // The order's lock first, then the ticket's: the order every writer of an order keeps
+    // (a refund of this ticket takes them the same way, so the two take turns).
+    const [found] = await tx
+      .select({ orderId: tickets.orderId })
+      .from(tickets)
+      .where(eq(tickets.code, code));
+    if (!found) return undefined;
+    if (found.orderId !== null) {
+      await tx
+        .select({ id: orders.id })
+        .from(orders)
+        .where(eq(orders.id, found.orderId))
+        .for('update');
+    }
     const [ticket] = await tx.select().from(tickets).where(eq(tickets.code, code)).for('update');
     if (!ticket) return undefined;
     const outcome = decideCheckIn(ticket, entryId, new Date());

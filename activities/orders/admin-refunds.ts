@@ -3,6 +3,7 @@ import type { Database } from '../../db/client.ts';
 import { calendarEntries, orderItems, orders, refunds, tickets } from '../../db/schema/index.ts';
 import type { LineKind, LineProblem } from '../../workflows/checkout-types.ts';
 import type { RefundAnswer, RefundCommand, RefundRequest } from '../../workflows/order-messages.ts';
+import { lockTickets } from '../calendar/capacity.ts';
 import { recordOrderEvent } from '../events/order-events.ts';
 import { refundData } from '../events/refund-data.ts';
 
@@ -187,13 +188,18 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     if (again) return answer(again);
 
     const rows = await tx
-      .select({ item: orderItems, ticketState: tickets.state, entryState: calendarEntries.state })
+      .select({ item: orderItems, entryState: calendarEntries.state })
       .from(orderItems)
-      .leftJoin(tickets, eq(tickets.id, orderItems.ticketId))
       .leftJoin(calendarEntries, eq(calendarEntries.id, orderItems.calendarEntryId))
       .where(eq(orderItems.orderId, order.id))
       .orderBy(orderItems.id);
-    const items: RefundableItem[] = rows.map(({ item, ticketState, entryState }) => ({
+    // The tickets' rows locked, as the door locks the one it checks in: a refund and a
+    // check-in of one ticket take turns, and the second sees what the first did.
+    const lockedTickets = await lockTickets(
+      tx,
+      rows.flatMap(({ item }) => (item.ticketId === null ? [] : [item.ticketId])),
+    );
+    const items: RefundableItem[] = rows.map(({ item, entryState }) => ({
       itemId: item.id,
       kind: item.kind,
       title: item.title,
@@ -201,7 +207,7 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
       refundedQuantity: item.refundedQuantity,
       unitPriceMinor: item.unitPriceMinor,
       lineId: (item.cartLineId ?? item.calendarEntryId ?? item.ticketId)!,
-      ticketState,
+      ticketState: lockedTickets.find((t) => t.id === item.ticketId)?.state ?? null,
       entryState,
     }));
     const [{ refundedMinor }] = (await tx
