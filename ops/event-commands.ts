@@ -1,3 +1,4 @@
+import type { RefundRequest } from '../workflows/order-messages.ts';
 import { parseCommandLine, UsageError } from './usage.ts';
 
 // `npm run ops -- subscribers …` and `events …`: what ops do about events leaving the
@@ -10,10 +11,13 @@ export type EventCommand =
   | { name: 'subscribers rotate'; id: number; overlapHours: number }
   | { name: 'events failed'; limit: number }
   | { name: 'events replay'; id?: number; since?: Date }
-  | { name: 'tickets check-in'; code: string; entryId?: number };
+  | { name: 'tickets check-in'; code: string; entryId?: number }
+  | { name: 'orders refund' | 'orders cancel'; orderId: number; request: RefundRequest }
+  | { name: 'bookings accept'; entryId: number }
+  | { name: 'bookings decline'; entryId: number; reason: string };
 
 /** The commands that work on PostgreSQL rather than Temporal. */
-export const eventCommandGroups = ['subscribers', 'events', 'tickets'];
+export const eventCommandGroups = ['subscribers', 'events', 'tickets', 'orders', 'bookings'];
 
 const number = (option: string, value: string | undefined): number => {
   if (value === undefined || !/^[1-9][0-9]{0,9}$/.test(value)) {
@@ -32,7 +36,16 @@ export function parseEventCommand(argv: string[]): EventCommand {
     'overlap-hours': { type: 'string' },
     code: { type: 'string' },
     entry: { type: 'string' },
+    order: { type: 'string' },
+    item: { type: 'string', multiple: true },
+    amount: { type: 'string' },
+    reason: { type: 'string' },
+    force: { type: 'boolean' },
   });
+  const reason = () => {
+    if (!values.reason?.trim()) throw new UsageError(`${name} needs --reason <why>`);
+    return values.reason.trim();
+  };
   const [group, action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra.join(' ')}`);
   const name = `${group} ${action ?? ''}`.trim();
@@ -81,6 +94,52 @@ export function parseEventCommand(argv: string[]): EventCommand {
         code: values.code,
         ...(values.entry === undefined ? {} : { entryId: number('--entry', values.entry) }),
       };
+    case 'orders refund': {
+      const orderId = number('--order', values.order);
+      if ((values.item === undefined) === (values.amount === undefined)) {
+        throw new UsageError(
+          'orders refund needs --item <itemId[:quantity]>… or --amount <minor units>',
+        );
+      }
+      if (values.amount !== undefined) {
+        return {
+          name,
+          orderId,
+          request: {
+            kind: 'amount',
+            amountMinor: number('--amount', values.amount),
+            reason: reason(),
+          },
+        };
+      }
+      const lines = values.item!.map((item) => {
+        const [itemId, quantity] = item.split(':');
+        return {
+          itemId: number('--item', itemId),
+          ...(quantity === undefined ? {} : { quantity: number('--item …:quantity', quantity) }),
+        };
+      });
+      return {
+        name,
+        orderId,
+        request: {
+          kind: 'lines',
+          lines,
+          reason: reason(),
+          ...(values.force ? { force: true } : {}),
+        },
+      };
+    }
+    case 'orders cancel':
+      return {
+        name,
+        orderId: number('--order', values.order),
+        request: { kind: 'cancel', reason: reason(), ...(values.force ? { force: true } : {}) },
+      };
+    case 'bookings accept':
+      return { name, entryId: number('--entry', values.entry) };
+    case 'bookings decline':
+      return { name, entryId: number('--entry', values.entry), reason: reason() };
     default:
       throw new UsageError(`unknown command: ${name}`);
   }

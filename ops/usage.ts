@@ -37,6 +37,9 @@ Events and their subscribers (in PostgreSQL: DATABASE_URL, CREDENTIALS_KEYS):
   events failed [--limit <n>]   deliveries failing or waiting for a disabled subscriber
   events replay --id <event id> | --since <ISO time>  send those events again
   tickets check-in --code <code> [--entry <id>]  as the door does (audited as ops)
+  orders refund --order <id> (--item <itemId[:quantity]>… [--force] | --amount <minor>) --reason <why>
+  orders cancel --order <id> --reason <why> [--force]   refund all that is left
+  bookings accept --entry <id> | decline --entry <id> --reason <why>
 
 Options:
   --order <id>         the order, found by its OrderId search attribute: status reads the

@@ -1,4 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { acceptBooking } from '../activities/calendar/bookings.ts';
+import { calendarEntries } from '../db/schema/index.ts';
+import { checkoutDataConverter } from '../temporal/data-converter.ts';
+import { askOrder } from '../temporal/order-actions.ts';
+import type { RefundRequest } from '../workflows/order-messages.ts';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 import { readEnv } from '../config/read-env.ts';
 import { connectDatabase } from '../db/client.ts';
 import { credentialsKeysSetting, parseCredentialsKeys } from '../db/sealed.ts';
@@ -18,7 +27,32 @@ import { recordAdminAction } from '../db/queries/admin-audit.ts';
 const schema = z.object({
   DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL' }),
   CREDENTIALS_KEYS: credentialsKeysSetting,
+  // Refunds go through the order's workflow.
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
 });
+
+/** A Temporal client for the one command that needs it, closed after. */
+async function withClient<T>(
+  config: z.infer<typeof schema>,
+  use: (client: Client, taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const connection = await Connection.connect({
+    address: config.TEMPORAL_ADDRESS,
+    connectTimeout: '5s',
+  });
+  try {
+    const client = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter: checkoutDataConverter(),
+    });
+    return await use(client, config.TEMPORAL_TASK_QUEUE);
+  } finally {
+    await connection.close();
+  }
+}
 
 const writeLine = (stream: NodeJS.WriteStream, value: unknown) =>
   stream.write(`${JSON.stringify(value)}\n`);
@@ -90,6 +124,54 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
           return 1;
         }
         emit(answer.body);
+        break;
+      }
+      case 'orders refund':
+      case 'orders cancel':
+      case 'bookings decline': {
+        let orderId: number;
+        let request: RefundRequest;
+        if (command.name === 'bookings decline') {
+          const [entry] = await db
+            .select({ orderId: calendarEntries.orderId })
+            .from(calendarEntries)
+            .where(eq(calendarEntries.id, command.entryId));
+          orderId = entry?.orderId ?? 0;
+          request = { kind: 'decline', entryId: command.entryId, reason: command.reason };
+        } else {
+          ({ orderId, request } = command);
+        }
+        const answer = await withClient(config, (client, taskQueue) =>
+          askOrder(client, taskQueue, { orderId, request, actor: 'ops', requestId: randomUUID() }),
+        );
+        await recordAdminAction(db, {
+          actor: 'ops',
+          action: `ops ${command.name}`,
+          request: { orderId, request },
+          status: answer.kind === 'recorded' ? 202 : answer.status,
+          answer,
+        });
+        if (answer.kind === 'refused') {
+          writeLine(process.stderr, { error: answer.code, ...answer });
+          return 1;
+        }
+        emit(answer);
+        break;
+      }
+      case 'bookings accept': {
+        const accepted = await acceptBooking(db, command.entryId);
+        await recordAdminAction(db, {
+          actor: 'ops',
+          action: 'ops bookings accept',
+          request: { entryId: command.entryId },
+          status: accepted.kind === 'accepted' ? 200 : accepted.kind === 'not_found' ? 404 : 409,
+          answer: accepted,
+        });
+        if (accepted.kind !== 'accepted') {
+          writeLine(process.stderr, { error: `booking_${accepted.kind}`, ...accepted });
+          return 1;
+        }
+        emit({ entryId: command.entryId, state: 'confirmed' });
         break;
       }
       case 'events replay':

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
 import { startEventRelay } from '../activities/events/relay.ts';
@@ -12,7 +12,7 @@ import {
   createPaymentActivities,
   type PaymentSettings,
 } from '../activities/payments/checkout-payments.ts';
-import { adminAudit, tickets, ticketTypes } from '../db/schema/index.ts';
+import { adminAudit, orderItems, tickets, ticketTypes } from '../db/schema/index.ts';
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import {
@@ -65,6 +65,7 @@ function ops(...args: string[]): Promise<CliRun> {
           // For the events commands, which work on PostgreSQL.
           DATABASE_URL: ctx.databaseUrl,
           CREDENTIALS_KEYS: CREDENTIALS_KEYS,
+          TEMPORAL_TASK_QUEUE: ctx.taskQueue,
         },
         timeout: 30_000,
       },
@@ -367,6 +368,67 @@ describe('npm run ops', () => {
       ['ops', 200],
       ['ops', 409],
     ]);
+  });
+
+  it('refunds part of a paid order and accepts its booking, as the admin API does, on the audit as ops', async () => {
+    const shop = await shopPayingEmulator(db(), { seats: 5 });
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addMug(shopper, 2);
+    const booking = await shop.addBooking(shopper);
+    await ctx.withWorker(async () => {
+      const { view, handle } = await startedCheckout({ shopper, scope: { pageId: shop.page.id } });
+      const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
+      await f.control(`/checkouts/${sumupId}/pay`);
+      await handle.signal(sumupWebhookSignal);
+      await expect.poll(async () => (await handle.query(checkoutStatusQuery)).state).toBe('paid');
+      const [mugs] = await db()
+        .select()
+        .from(orderItems)
+        .where(and(eq(orderItems.orderId, view.orderId!), eq(orderItems.kind, 'product')));
+      const [refunded] = succeeded(
+        await ops(
+          'orders',
+          'refund',
+          '--order',
+          String(view.orderId),
+          '--item',
+          `${mugs!.id}:1`,
+          '--reason',
+          'chipped',
+        ),
+      );
+      expect(refunded).toMatchObject({ kind: 'recorded', amountMinor: 850, state: 'due' });
+      await expect
+        .poll(() => f.emulator.store.find(sumupId)!.transactions[0]!.refundedMinor, {
+          timeout: 15_000,
+        })
+        .toBe(850);
+      const tooMuch = await ops(
+        'orders',
+        'refund',
+        '--order',
+        String(view.orderId),
+        '--amount',
+        '999999',
+        '--reason',
+        'x',
+      );
+      expect([tooMuch.code, (lines(tooMuch.stderr)[0] as { error: string }).error]).toEqual([
+        1,
+        'refund_exceeds_paid',
+      ]);
+      expect(succeeded(await ops('bookings', 'accept', '--entry', String(booking.id)))).toEqual([
+        { entryId: booking.id, state: 'confirmed' },
+      ]);
+    }, payments);
+    const audited = await db().select().from(adminAudit).where(eq(adminAudit.actor, 'ops'));
+    expect(audited.map((a) => [a.action, a.status])).toEqual(
+      expect.arrayContaining([
+        ['ops orders refund', 202],
+        ['ops orders refund', 409],
+        ['ops bookings accept', 200],
+      ]),
+    );
   });
 
   it('fails with exit 1 for an order no workflow carries', async () => {

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { calendarEntries, orders } from '../../db/schema/index.ts';
 import { acceptBooking } from '../../activities/calendar/bookings.ts';
-import { orderActions } from '../../workflows/order-actions.ts';
-import {
-  orderWorkflowId,
-  refundOrderUpdate,
-  type RefundRequest,
-} from '../../workflows/order-messages.ts';
+import type { RefundRequest } from '../../workflows/order-messages.ts';
+import { askOrder } from '../../temporal/order-actions.ts';
 import { adminOf } from '../auth.ts';
 import { checkInTicket } from '../../activities/calendar/check-in.ts';
 import type { Database } from '../../db/client.ts';
@@ -94,22 +90,12 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
   async function refund(orderId: number, request: RefundRequest, res: Response) {
     const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
     if (!order) throw new ApiProblem(404, 'order_not_found', 'No such order.');
-    const answer = await client.workflow.executeUpdateWithStart(refundOrderUpdate, {
-      args: [
-        {
-          orderId,
-          request,
-          actor: adminOf(res),
-          // A retry with the same Idempotency-Key is the same refund.
-          requestId: res.req.get('idempotency-key') ?? randomUUID(),
-        },
-      ],
-      startWorkflowOperation: new WithStartWorkflowOperation(orderActions, {
-        workflowId: orderWorkflowId(orderId),
-        taskQueue,
-        args: [{ orderId }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
+    const answer = await askOrder(client, taskQueue, {
+      orderId,
+      request,
+      actor: adminOf(res),
+      // A retry with the same Idempotency-Key is the same refund.
+      requestId: res.req.get('idempotency-key') ?? randomUUID(),
     });
     if (answer.kind === 'refused') {
       throw new ApiProblem(
