@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventSubscribers, orders, outboxEvents } from '../db/schema/index.ts';
+import { eventSubscribers, orderItems, orders, outboxEvents, refunds } from '../db/schema/index.ts';
+import { askOrder } from '../temporal/order-actions.ts';
 import { checkout } from '../workflows/checkout.ts';
 import {
   checkoutWorkflowId,
@@ -196,4 +197,74 @@ describe('the worker process', () => {
       await subscriber.close();
     }
   });
+
+  it('is killed while SumUp holds an admin refund, and the next worker settles it: one refund at SumUp', async () => {
+    const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addTickets(shopper.userId, 1);
+    const input: CheckoutInput = { shopper, scope: { pageId: shop.page.id } };
+    const workflowId = checkoutWorkflowId(shopper, input.scope);
+    const first = await startWorkerProcess();
+    const view = await ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
+      startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+        workflowId,
+        taskQueue: ctx.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    const sumupId = view.hostedCheckoutUrl!.split('/pay/c-')[1]!;
+    await f.control(`/checkouts/${sumupId}/pay`);
+    const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(workflowId);
+    await handle.signal(sumupWebhookSignal);
+    expect((await handle.result()).state).toBe('paid');
+
+    // SumUp takes its time over the refund: it lands, but the answer comes late.
+    await f.control('/faults', {
+      kind: 'latency',
+      route: 'POST /v1.0/merchants/:merchantCode/payments/:transactionId/refunds',
+      delayMs: 3_000,
+      times: 1,
+    });
+    const [item] = await ctx.database.db
+      .select()
+      .from(orderItems)
+      .where(eq(orderItems.orderId, view.orderId!));
+    const answer = await askOrder(ctx.temporal.client, ctx.taskQueue, {
+      orderId: view.orderId!,
+      request: { kind: 'lines', lines: [{ itemId: item!.id }], reason: 'cannot come' },
+      actor: 'test',
+      requestId: randomUUID(),
+    });
+    expect(answer).toMatchObject({ kind: 'recorded', state: 'due', amountMinor: 1500 });
+    // The refund is at SumUp, unanswered: the worker dies.
+    // (A rule that hit its `times` is gone from the list.)
+    const faults = async () =>
+      (await (await f.control('/faults', undefined, 'GET')).json()) as unknown[];
+    await expect.poll(async () => (await faults()).length, { timeout: 10_000 }).toBe(0);
+    const killed = exited(first.child);
+    first.child.kill('SIGKILL');
+    await killed;
+
+    // The next worker retries the send once its activity times out, reads SumUp's record
+    // first, and finds the refund there: issued, never sent twice.
+    const second = await startWorkerProcess();
+    await expect
+      .poll(
+        async () =>
+          (
+            await ctx.database.db
+              .select({ status: refunds.status })
+              .from(refunds)
+              .where(eq(refunds.orderId, view.orderId!))
+          )[0]?.status,
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe('issued');
+    expect(
+      f.emulator.store.find(sumupId)!.transactions[0]!.refunds.map((r) => r.amountMinor),
+    ).toEqual([1500]);
+    second.child.kill('SIGTERM');
+    await exited(second.child);
+  }, 120_000);
 });
