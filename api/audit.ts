@@ -9,7 +9,22 @@ import { recordAdminAction } from '../db/queries/admin-audit.ts';
 export function auditAdmin(db: Database): RequestHandler {
   return (req, res, next) => {
     const send = res.send.bind(res);
+    // The first answer is audited, then sent; Express's own inner sends (an object becomes
+    // JSON through a second send) pass straight through, and any later answer is dropped.
+    let audited = false;
+    let sending = false;
+    const sendNow = (body: unknown) => {
+      sending = true;
+      try {
+        send(body);
+      } finally {
+        sending = false;
+      }
+    };
     res.send = (body?: unknown) => {
+      if (sending) return send(body);
+      if (audited) return res;
+      audited = true;
       let answer: unknown = body;
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
         try {
@@ -22,14 +37,14 @@ export function auditAdmin(db: Database): RequestHandler {
       recordAdminAction(db, {
         actor: (res.locals.admin as string | undefined) ?? 'unauthenticated',
         action: `${req.method} ${req.baseUrl}${route ?? req.path}`,
-        request: { params: req.params, body: req.body as unknown },
+        request: { path: req.originalUrl.split('?')[0], body: req.body as unknown },
         status: res.statusCode,
         answer,
       }).then(
-        () => send(body),
+        () => sendNow(body),
         () => {
           res.status(500).type('application/problem+json');
-          send(
+          sendNow(
             JSON.stringify({
               type: '/problems/internal_error',
               title: 'The action could not be put on record.',

@@ -13,8 +13,11 @@ export interface AuthSettings {
   shopperTokenSecret: string;
 }
 
-const sameSecret = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const sameSecret = (a: string, b: string) => {
+  // Bytes, not characters: a non-ASCII token of the same length must not throw.
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 /** The storefront's service credential, then the shopper its signed token names. */
 export function requireShopper(settings: AuthSettings) {

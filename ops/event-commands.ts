@@ -20,8 +20,8 @@ export type EventCommand =
 export const eventCommandGroups = ['subscribers', 'events', 'tickets', 'orders', 'bookings'];
 
 const number = (option: string, value: string | undefined): number => {
-  if (value === undefined || !/^[1-9][0-9]{0,9}$/.test(value)) {
-    throw new UsageError(`${option} needs a whole number, as 42`);
+  if (value === undefined || !/^[1-9][0-9]{0,9}$/.test(value) || Number(value) > 2_147_483_647) {
+    throw new UsageError(`${option} needs a whole number up to 2147483647, as 42`);
   }
   return Number(value);
 };

@@ -120,6 +120,14 @@ describe('deciding a refund', () => {
     ).toMatchObject({
       code: 'nothing_left_to_refund',
     });
+    // A free line has nothing to pay back.
+    expect(
+      decideRefund(paid, [{ ...mugs, unitPriceMinor: 0 }], 0, {
+        kind: 'lines',
+        lines: [{ itemId: 1 }],
+        reason: 'r',
+      }),
+    ).toMatchObject({ status: 409, code: 'nothing_to_refund' });
     expect(
       decideRefund({ ...paid, status: 'expired' }, [mugs], 0, {
         kind: 'amount',

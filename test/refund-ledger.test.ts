@@ -27,4 +27,24 @@ describe('a recorded refund, against SumUp’s record of the transaction', () =>
     const step = nextRefundStep({ refundedAtSumup: 700, issuedBefore: 500, amountMinor: 1500 });
     expect(step.kind).toBe('unclear');
   });
+
+  it('goes to a person when more is at SumUp than we sent and ops settled a refund by hand', () => {
+    // Ops refunded 1500 at SumUp's dashboard: is the 1500 there that, or this one?
+    const step = nextRefundStep({
+      refundedAtSumup: 1500,
+      issuedBefore: 0,
+      amountMinor: 1500,
+      handledBefore: 1500,
+    });
+    expect(step.kind).toBe('unclear');
+    // Nothing at SumUp beyond what we issued: this one was not sent; send it.
+    expect(
+      nextRefundStep({
+        refundedAtSumup: 0,
+        issuedBefore: 0,
+        amountMinor: 800,
+        handledBefore: 1500,
+      }),
+    ).toEqual({ kind: 'send' });
+  });
 });

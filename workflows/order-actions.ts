@@ -48,6 +48,10 @@ export async function orderActions(input: { orderId: number }): Promise<void> {
     },
   );
 
+  // Refunds an earlier run recorded and did not get through to SumUp go first.
+  for (const refundId of await db.dueAdminRefunds({ orderId: input.orderId })) {
+    if (!toSend.includes(refundId)) toSend.push(refundId);
+  }
   for (;;) {
     const more = await condition(() => toSend.length > 0, IDLE_MS);
     if (!more) {

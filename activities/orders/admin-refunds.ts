@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { calendarEntries, orderItems, orders, refunds, tickets } from '../../db/schema/index.ts';
 import type { LineKind, LineProblem } from '../../workflows/checkout-types.ts';
@@ -147,6 +147,14 @@ export function decideRefund(
   );
   // A cancel pays back all that is left, goodwill refunds taken off; lines never more.
   const amountMinor = request.kind === 'cancel' ? leftMinor : linesMinor;
+  if (amountMinor === 0) {
+    return refused(
+      409,
+      'nothing_to_refund',
+      'Those lines cost nothing: there is nothing to pay back.',
+      'body.lines',
+    );
+  }
   if (amountMinor > leftMinor) {
     return refused(
       409,
@@ -245,14 +253,18 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     // Refunded seats and booked times go back: others can have them.
     const ticketIds = decision.lines.filter((l) => l.kind === 'ticket').map((l) => l.id);
     if (ticketIds.length) {
-      await tx.update(tickets).set({ state: 'cancelled' }).where(inArray(tickets.id, ticketIds));
+      // Only rows still this order's: a late payment may have lost them to another.
+      await tx
+        .update(tickets)
+        .set({ state: 'cancelled' })
+        .where(and(inArray(tickets.id, ticketIds), eq(tickets.orderId, order.id)));
     }
     const entryIds = decision.lines.filter((l) => l.kind === 'booking').map((l) => l.id);
     if (entryIds.length) {
       await tx
         .update(calendarEntries)
         .set({ state: command.request.kind === 'decline' ? 'declined' : 'cancelled' })
-        .where(inArray(calendarEntries.id, entryIds));
+        .where(and(inArray(calendarEntries.id, entryIds), eq(calendarEntries.orderId, order.id)));
     }
     await tx.update(orders).set({ refundState: 'refund_due' }).where(eq(orders.id, order.id));
     await recordOrderEvent(tx, 'order.refund_due', order.id, `order.refund_due:${key}`, {
@@ -279,4 +291,19 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     }
     return answer(refund!);
   });
+}
+
+/**
+ * The order's admin refunds still owed at SumUp: what a restarted order workflow sends
+ * first (one left owed when the last run gave up on SumUp, or ended).
+ */
+export async function dueAdminRefunds(db: Database, orderId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: refunds.id })
+    .from(refunds)
+    .where(
+      and(eq(refunds.orderId, orderId), eq(refunds.status, 'due'), isNotNull(refunds.requestedBy)),
+    )
+    .orderBy(refunds.id);
+  return rows.map((r) => r.id);
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../../db/client.ts';
 import {
   calendarEntries,
@@ -163,6 +163,19 @@ export function confirmPaidOrder(
     }
 
     const refundMinor = await unhonouredAmount(tx, orderId, unhonoured);
+    // Lines not honoured are refunded in full: no later refund or cancel takes them again.
+    for (const line of unhonoured) {
+      const column =
+        line.kind === 'ticket'
+          ? orderItems.ticketId
+          : line.kind === 'booking'
+            ? orderItems.calendarEntryId
+            : orderItems.cartLineId;
+      await tx
+        .update(orderItems)
+        .set({ refundedQuantity: sql`${orderItems.quantity}` })
+        .where(and(eq(orderItems.orderId, orderId), eq(column, line.id)));
+    }
     await tx
       .update(orders)
       .set({

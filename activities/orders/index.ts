@@ -5,7 +5,7 @@ import { confirmPaidOrder } from './confirm-paid-order.ts';
 import { createOrderFromCart, type CreateOrderInput } from './create-order.ts';
 import { markRefundHandled } from './mark-refund-handled.ts';
 import { recordMismatchRefund } from './refund-mismatched-payment.ts';
-import { recordAdminRefund } from './admin-refunds.ts';
+import { dueAdminRefunds, recordAdminRefund } from './admin-refunds.ts';
 import type { RefundCommand } from '../../workflows/order-messages.ts';
 
 export function createOrderActivities(db: Database) {
@@ -21,5 +21,6 @@ export function createOrderActivities(db: Database) {
     recordMismatchRefund: (input: PaymentMismatch & { orderId: number }) =>
       recordMismatchRefund(db, input),
     recordAdminRefund: (command: RefundCommand) => recordAdminRefund(db, command),
+    dueAdminRefunds: (input: { orderId: number }) => dueAdminRefunds(db, input.orderId),
   };
 }

@@ -68,6 +68,9 @@ export async function issueRefund(
           .filter((r) => r.id !== refundId && r.status === 'issued')
           .reduce((sum, r) => sum + r.amountMinor, 0),
         amountMinor: refund.amountMinor,
+        handledBefore: ofTransaction
+          .filter((r) => r.id !== refundId && r.status === 'handled')
+          .reduce((sum, r) => sum + r.amountMinor, 0),
       });
       if (step.kind === 'unclear') {
         throw ApplicationFailure.nonRetryable(

@@ -21,9 +21,18 @@ export function nextRefundStep(ledger: {
   issuedBefore: number;
   /** This refund. */
   amountMinor: number;
+  /** Our other refunds of it that ops settled by hand (at SumUp's dashboard, or in cash). */
+  handledBefore?: number;
 }): RefundStep {
-  const { refundedAtSumup, issuedBefore, amountMinor } = ledger;
+  const { refundedAtSumup, issuedBefore, amountMinor, handledBefore = 0 } = ledger;
   if (refundedAtSumup <= issuedBefore) return { kind: 'send' };
+  // More at SumUp than we sent: this refund, or one ops made there by hand? Nobody can tell.
+  if (handledBefore > 0) {
+    return {
+      kind: 'unclear',
+      reason: `SumUp reports ${refundedAtSumup} refunded, more than the ${issuedBefore} issued, and ${handledBefore} was settled by hand`,
+    };
+  }
   if (refundedAtSumup >= issuedBefore + amountMinor) return { kind: 'already_refunded' };
   return {
     kind: 'unclear',
