@@ -16,6 +16,7 @@ import {
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
 import { recordAdminRefund } from '../activities/orders/admin-refunds.ts';
 import { checkInTicket } from '../activities/calendar/check-in.ts';
+import { acceptBooking } from '../activities/calendar/bookings.ts';
 import { markRefundHandled } from '../activities/orders/mark-refund-handled.ts';
 import { recordMismatchRefund } from '../activities/orders/refund-mismatched-payment.ts';
 import { parseCredentialsKeys } from '../db/sealed.ts';
@@ -125,6 +126,24 @@ describe('events leave the building', () => {
       actor: 'test',
       requestId: randomUUID(),
     });
+    // A booking the organiser declines (booking.declined), and the same hour booked again and
+    // accepted (booking.confirmed).
+    const paidBooking = async () => {
+      const booker = newShopper();
+      const entry = await shop.addBooking(booker);
+      const orderId = await orderFor(booker, shop.page.id);
+      await claimEntriesAndTickets(db(), orderId);
+      await confirmPaidOrder(db(), { orderId, transactionId: `tx-${randomUUID()}` });
+      return { orderId, entryId: entry.id };
+    };
+    const declined = await paidBooking();
+    await recordAdminRefund(db(), {
+      orderId: declined.orderId,
+      request: { kind: 'decline', entryId: declined.entryId, reason: 'closed that day' },
+      actor: 'test',
+      requestId: randomUUID(),
+    });
+    await acceptBooking(db(), (await paidBooking()).entryId);
     // And one SumUp would not say about: order.needs_attention, as a workflow records it.
     await createEventActivities(db()).recordNeedsAttention({
       orderId: oddOrder,
