@@ -285,7 +285,7 @@ describe('refunding a paid order', () => {
   });
 
   it('answers 404 for an order that does not exist, and 403 to the storefront credential', async () => {
-    const missing = await refund(999_999, { amountMinor: 1, reason: 'x' });
+    const missing = await refund(2_147_483_647, { amountMinor: 1, reason: 'x' });
     expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([
       404,
       'order_not_found',

@@ -433,10 +433,10 @@ describe('npm run ops', () => {
 
   it('fails with exit 1 for an order no workflow carries', async () => {
     for (const command of ['status', 'recheck', 'refund-handled']) {
-      const run = await ops(command, '--order', '999999', ...onOurQueue());
+      const run = await ops(command, '--order', '2147483647', ...onOurQueue());
       expect(run.code).toBe(1);
       expect(lines(run.stderr)).toEqual([
-        expect.objectContaining({ error: 'order_not_found', orderId: '999999' }),
+        expect.objectContaining({ error: 'order_not_found', orderId: '2147483647' }),
       ]);
     }
   });

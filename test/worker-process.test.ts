@@ -17,7 +17,7 @@ import {
 } from '../workflows/checkout-messages.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
-import { orderFromCart, shopPayingEmulator } from './harness/checkout.ts';
+import { orderFromCart, shopPayingEmulator, startCheckout } from './harness/checkout.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 import { startSubscriber } from './harness/subscriber.ts';
 
@@ -203,16 +203,9 @@ describe('the worker process', () => {
     const shopper = { userId: `u-${randomUUID()}` };
     await shop.addTickets(shopper.userId, 1);
     const input: CheckoutInput = { shopper, scope: { pageId: shop.page.id } };
-    const workflowId = checkoutWorkflowId(shopper, input.scope);
     const first = await startWorkerProcess();
-    const view = await ctx.temporal.client.workflow.executeUpdateWithStart(hostedCheckoutUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
-        workflowId,
-        taskQueue: ctx.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
+    const view = await startCheckout(ctx, input);
+    const workflowId = view.workflowId;
     const sumupId = view.hostedCheckoutUrl!.split('/pay/c-')[1]!;
     await f.control(`/checkouts/${sumupId}/pay`);
     const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(workflowId);

@@ -16,6 +16,16 @@ import { ApiProblem, problemResponses } from '../problem.ts';
 
 const admin = { access: 'admin', tag: 'admin' } as const;
 
+/** 409: the booking or ticket is not in a state that allows this; its state is said. */
+const inState = (code: string, what: 'booking' | 'ticket', state: string, field: string) =>
+  new ApiProblem(
+    409,
+    code,
+    `The ${what} is ${state}: not in a state that allows this.`,
+    [{ field, message: `${what} ${state}` }],
+    { state },
+  );
+
 const ticketCode = z.object({
   code: z
     .string()
@@ -169,13 +179,7 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
           throw new ApiProblem(404, 'booking_not_found', 'No booking of an order has that id.');
         }
         if (accepted.kind === 'not_provisional') {
-          throw new ApiProblem(
-            409,
-            'booking_not_provisional',
-            `The booking is ${accepted.state}: only a provisional one is accepted.`,
-            [{ field: 'path.entryId', message: `booking ${accepted.state}` }],
-            { state: accepted.state },
-          );
+          throw inState('booking_not_provisional', 'booking', accepted.state, 'path.entryId');
         }
         res.json({ entryId: params.entryId, state: 'confirmed' });
       },
@@ -231,13 +235,7 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
           );
         }
         if (outcome.kind === 'not_confirmed') {
-          throw new ApiProblem(
-            409,
-            'ticket_not_valid',
-            `The ticket is ${outcome.state}: only a paid ticket goes in.`,
-            [{ field: 'path.code', message: `ticket ${outcome.state}` }],
-            { state: outcome.state },
-          );
+          throw inState('ticket_not_valid', 'ticket', outcome.state, 'path.code');
         }
         res.json({
           ticketId: ticket.id,

@@ -36,6 +36,12 @@ export async function createTestContext(label: string): Promise<TestContext> {
   const suffix = `${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const url = await cloneTemplateDatabase(`rose_test_${suffix}`);
   const database = connectDatabase(url, { max: 5, applicationName: `test-${label}` });
+  // Workflow ids keyed by order (`order:<id>`, `reconcile:order:<id>`) are unique per
+  // database in production; here every test file has a database of its own on one Temporal
+  // server, so each numbers its orders from a place of its own.
+  await database.pool.query(
+    `ALTER TABLE orders ALTER COLUMN id RESTART WITH ${1 + randomBytes(3).readUIntBE(0, 3) * 100}`,
+  );
   const temporal = await TestWorkflowEnvironment.createFromExistingServer({
     address: inject('temporalAddress'),
   });
