@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { acceptBooking } from '../activities/calendar/bookings.ts';
-import { calendarEntries } from '../db/schema/index.ts';
+import { acceptBooking, bookingOrderId } from '../activities/calendar/bookings.ts';
 import { checkoutDataConverter } from '../temporal/data-converter.ts';
 import { askOrder } from '../temporal/order-actions.ts';
 import type { RefundRequest } from '../workflows/order-messages.ts';
@@ -132,11 +130,16 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
         let orderId: number;
         let request: RefundRequest;
         if (command.name === 'bookings decline') {
-          const [entry] = await db
-            .select({ orderId: calendarEntries.orderId })
-            .from(calendarEntries)
-            .where(eq(calendarEntries.id, command.entryId));
-          orderId = entry?.orderId ?? 0;
+          const owner = await bookingOrderId(db, command.entryId);
+          if (owner === undefined) {
+            // As the API answers it, and without starting a workflow for no order.
+            writeLine(process.stderr, {
+              error: 'booking_not_found',
+              message: 'No booking of an order has that id.',
+            });
+            return 1;
+          }
+          orderId = owner;
           request = { kind: 'decline', entryId: command.entryId, reason: command.reason };
         } else {
           ({ orderId, request } = command);

@@ -27,10 +27,11 @@ function localWhen(local: () => boolean, options: ActivityOptions): Activities {
 }
 
 /** Database steps: short, idempotent, retried with backoff until they succeed. */
-export const db = localWhen(runsLocalDbSteps, {
+export const DB_STEP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+};
+export const db = localWhen(runsLocalDbSteps, DB_STEP_OPTIONS);
 
 /**
  * SumUp's checkout calls (create, read, deactivate): one HTTP request each, idempotent

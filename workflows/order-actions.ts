@@ -6,17 +6,15 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { LASTING_REFUND_RETRY, refunds } from './activity-proxies.ts';
+import { DB_STEP_OPTIONS, LASTING_REFUND_RETRY, refunds } from './activity-proxies.ts';
 import { refundOrderUpdate, type RefundCommand } from './order-messages.ts';
 
 // An order's life after payment: each admin action on it (a refund, a cancel) is an update
 // of its `order:<id>` workflow, so that they run one at a time, survive crashes and show in
 // the Temporal UI. The workflow ends once idle; the next action starts it again.
 
-const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+// Local from its first run: it has no older histories to replay.
+const db = proxyLocalActivities<Activities>(DB_STEP_OPTIONS);
 
 /** How long the workflow waits for another action before it ends. */
 const IDLE_MS = 10 * 60_000;

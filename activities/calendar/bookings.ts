@@ -1,7 +1,16 @@
 import { eq } from 'drizzle-orm';
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import { calendarEntries, orders } from '../../db/schema/index.ts';
 import { recordOrderEvent } from '../events/order-events.ts';
+
+/** The order a booking belongs to (the one that claimed and paid it), if any. */
+export async function bookingOrderId(db: Executor, entryId: number): Promise<number | undefined> {
+  const [entry] = await db
+    .select({ orderId: calendarEntries.orderId })
+    .from(calendarEntries)
+    .where(eq(calendarEntries.id, entryId));
+  return entry?.orderId ?? undefined;
+}
 
 /**
  * The organiser accepts a booking that payment made provisional: confirmed, with
@@ -17,16 +26,9 @@ export function acceptBooking(
   | { kind: 'not_provisional'; state: string }
 > {
   return db.transaction(async (tx) => {
-    const [found] = await tx
-      .select({ orderId: calendarEntries.orderId })
-      .from(calendarEntries)
-      .where(eq(calendarEntries.id, entryId));
-    if (!found?.orderId) return { kind: 'not_found' as const };
-    await tx
-      .select({ id: orders.id })
-      .from(orders)
-      .where(eq(orders.id, found.orderId))
-      .for('update');
+    const orderId = await bookingOrderId(tx, entryId);
+    if (orderId === undefined) return { kind: 'not_found' as const };
+    await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId)).for('update');
     const [entry] = await tx
       .select()
       .from(calendarEntries)
@@ -38,9 +40,9 @@ export function acceptBooking(
       .update(calendarEntries)
       .set({ state: 'confirmed' })
       .where(eq(calendarEntries.id, entryId));
-    await recordOrderEvent(tx, 'booking.confirmed', found.orderId, `booking.confirmed:${entryId}`, {
+    await recordOrderEvent(tx, 'booking.confirmed', orderId, `booking.confirmed:${entryId}`, {
       booking: { entryId },
     });
-    return { kind: 'accepted' as const, orderId: found.orderId };
+    return { kind: 'accepted' as const, orderId: orderId };
   });
 }

@@ -10,9 +10,13 @@ import {
 } from './event-types.ts';
 import { recordEvent, type RecordedEvent } from './record-event.ts';
 
-/** The order as its events carry it: enough for a consumer to act without calling back. */
-export async function readOrderData(tx: Executor, orderId: number): Promise<OrderData> {
-  const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
+/**
+ * The order as its events carry it: enough for a consumer to act without calling back. Its
+ * row is locked: one order's events take their ids in the order they commit, which is the
+ * order the relay sends them in, so the order's writers take turns.
+ */
+async function readOrderData(tx: Executor, orderId: number): Promise<OrderData> {
+  const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
   if (!order) throw new Error(`order ${orderId} does not exist`);
   const { rows } = await tx.execute<{
     id: number;
@@ -75,9 +79,6 @@ export async function recordOrderEvent<T extends EventType>(
   key: string,
   fields: Omit<EventData<T>, 'version' | 'order'>,
 ): Promise<RecordedEvent> {
-  // One order's events take their ids in the order they commit, which is the order the
-  // relay sends them in: the order's row lock makes its writers take turns.
-  await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId)).for('update');
   const data = eventSchemas[type].parse({
     version: EVENT_VERSION,
     order: await readOrderData(tx, orderId),

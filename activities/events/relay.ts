@@ -184,21 +184,19 @@ async function settle(
     await tx.execute(sql`
       UPDATE outbox_events SET attempts = attempts + 1, last_error = ${outcome.error}
       WHERE id = ${delivery.event_id}`);
+    // Failing since its first failure after a success; disabled once that is too long ago,
+    // or at once for 410 Gone.
     const gone = outcome.status === 410;
     await tx.execute(sql`
-      UPDATE event_subscribers SET
-        failing_since = coalesce(failing_since, now()),
-        state = CASE WHEN ${gone} OR failing_since < now() - ${`${disableAfterMs} milliseconds`}::interval
-          THEN 'disabled'::event_subscriber_state ELSE state END,
-        disabled_at = CASE WHEN ${gone} OR failing_since < now() - ${`${disableAfterMs} milliseconds`}::interval
-          THEN now() ELSE disabled_at END,
-        disabled_reason = CASE
-          WHEN ${gone} THEN 'gone: answered 410 Gone'
-          WHEN failing_since < now() - ${`${disableAfterMs} milliseconds`}::interval
-          THEN 'failing since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-            || ': ' || ${outcome.error ?? 'no answer'}
-          ELSE disabled_reason END
+      UPDATE event_subscribers SET failing_since = coalesce(failing_since, now())
       WHERE id = ${delivery.subscriber_id} AND state = 'active'`);
+    await tx.execute(sql`
+      UPDATE event_subscribers SET state = 'disabled', disabled_at = now(),
+        disabled_reason = CASE WHEN ${gone} THEN 'gone: answered 410 Gone'
+          ELSE 'failing since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            || ': ' || ${outcome.error ?? 'no answer'} END
+      WHERE id = ${delivery.subscriber_id} AND state = 'active'
+        AND (${gone} OR failing_since < now() - ${`${disableAfterMs} milliseconds`}::interval)`);
   });
   return delivered;
 }

@@ -3,8 +3,8 @@ import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { calendarEntries, orders } from '../../db/schema/index.ts';
-import { acceptBooking } from '../../activities/calendar/bookings.ts';
+import { orders } from '../../db/schema/index.ts';
+import { acceptBooking, bookingOrderId } from '../../activities/calendar/bookings.ts';
 import type { RefundRequest } from '../../workflows/order-messages.ts';
 import { askOrder } from '../../temporal/order-actions.ts';
 import { adminOf } from '../auth.ts';
@@ -195,15 +195,12 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
         responses: refundResponses,
       },
       async ({ params, body }, _req, res) => {
-        const [entry] = await db
-          .select({ orderId: calendarEntries.orderId })
-          .from(calendarEntries)
-          .where(eq(calendarEntries.id, params.entryId));
-        if (!entry?.orderId) {
+        const orderId = await bookingOrderId(db, params.entryId);
+        if (orderId === undefined) {
           throw new ApiProblem(404, 'booking_not_found', 'No booking of an order has that id.');
         }
         await refund(
-          entry.orderId,
+          orderId,
           { kind: 'decline', entryId: params.entryId, reason: body.reason },
           res,
         );

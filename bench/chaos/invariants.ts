@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
+import { settledDeliveries } from '../deliveries.ts';
 import { orders, refunds } from '../../db/schema/index.ts';
 
 /** A SumUp checkout as the emulator's records hold it (`GET /_emulator/checkouts`). */
@@ -112,16 +113,7 @@ export async function eventViolations(
   db: Database,
   subscriberLog: string,
 ): Promise<{ events: number; violations: string[] }> {
-  const pending = async () =>
-    (
-      await db.execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM event_deliveries WHERE state = 'pending'`,
-      )
-    ).rows[0]!.n;
-  const deadline = Date.now() + 60_000;
-  while ((await pending()) > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  await settledDeliveries(db);
   const logged = (await readFile(subscriberLog, 'utf8'))
     .split('\n')
     .filter((line) => line.startsWith('{'))

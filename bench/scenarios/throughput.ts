@@ -1,11 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
-import type { Database } from '../../db/client.ts';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { checkoutDataConverter } from '../../temporal/data-converter.ts';
 import type { BenchContext, ScenarioResult } from '../context.ts';
 import { noopStep } from '../noop/activities.ts';
+import { settledDeliveries } from '../deliveries.ts';
 import { paidWatcher } from '../paid-watcher.ts';
 import { shoppersWithAProduct } from '../shoppers.ts';
 import { round, runConcurrently } from '../stats.ts';
@@ -34,7 +33,8 @@ export async function throughput(
     firstWorkflowId ??= `checkout:page:${stack.shop.pageId}:user:${shoppers[i]!.userId}`;
   });
   const perSecond = options.checkouts / (run.elapsedMs / 1000);
-  const lag = await deliveryLag(db, startedAt);
+  // From each event written during the run to its delivery at the stack's subscriber.
+  const lag = await settledDeliveries(db, startedAt);
 
   // The ceiling: as many activities as that checkout ran, doing nothing.
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -83,28 +83,4 @@ export async function throughput(
       { name: 'events delivered within a second (p99)', reached: lag.p99 <= 1000 },
     ],
   };
-}
-
-/**
- * From each event written during the run to its delivery at the stack's subscriber, once
- * every one of them has gone out (or 60 s have passed).
- */
-async function deliveryLag(db: Database, since: Date) {
-  const figures = async () =>
-    (
-      await db.execute<{ pending: number; delivered: number; p50: number; p99: number }>(sql`
-        SELECT count(*) FILTER (WHERE d.state = 'pending')::int AS pending,
-          count(*) FILTER (WHERE d.state = 'delivered')::int AS delivered,
-          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.created_at) * 1000))::int AS p50,
-          round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.created_at) * 1000))::int AS p99
-        FROM event_deliveries d JOIN outbox_events e ON e.id = d.event_id
-        WHERE e.created_at >= ${since.toISOString()}`)
-    ).rows[0]!;
-  const deadline = Date.now() + 60_000;
-  let now = await figures();
-  while (now.pending > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    now = await figures();
-  }
-  return now;
 }
