@@ -138,12 +138,19 @@ describe('ticket check-in', () => {
     });
     expect(anonymous.status).toBe(401);
     await anonymous.arrayBuffer();
+    // A token of the right length in characters but not in bytes is refused, not a 500.
+    const wide = await fetch(`${api.url}/v1/admin/tickets/${ticket!.code}/check-in`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${'é'.repeat(api.serviceToken.length)}` },
+    });
+    expect(wide.status).toBe(401);
+    await wide.arrayBuffer();
     const [row] = await db().select().from(tickets).where(eq(tickets.id, ticket!.id));
     expect(row!.state).toBe('confirmed');
     const refused = (await db().select().from(adminAudit)).filter(
       (a) => a.actor === 'unauthenticated' && a.action.includes(ticket!.code),
     );
-    expect(refused.map((a) => a.status).sort()).toEqual([401, 403]);
+    expect(refused.map((a) => a.status).sort()).toEqual([401, 401, 403]);
     // The audit never keeps a credential.
     expect(JSON.stringify(await db().select().from(adminAudit))).not.toContain(api.serviceToken);
   });

@@ -3,6 +3,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
+import { recordAdminRefund } from '../activities/orders/admin-refunds.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import {
   calendarEntries,
@@ -259,6 +260,34 @@ describe('confirming a paid order', () => {
     expect(paid).toEqual({ unhonoured: [] });
     const [gone] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
     expect(gone!.orderId).toBe(again.orderId);
+  });
+
+  it('counts lines a late payment could not honour as refunded: a later cancel does not take them again', async () => {
+    const shop = await seedShop(db(), { seats: 1 });
+    const late = newShopper();
+    await shop.addTickets(late.userId, 1);
+    await shop.addMug(late, 1);
+    const lateOrder = await orderFor(late, shop.page.id);
+    await claimEntriesAndTickets(db(), lateOrder.orderId);
+    await releaseClaims(db(), lateOrder.orderId, 'expired');
+    const prompt = newShopper();
+    await shop.addTickets(prompt.userId, 1);
+    await claimEntriesAndTickets(db(), (await orderFor(prompt, shop.page.id)).orderId);
+    const paid = await confirmPaidOrder(db(), { orderId: lateOrder.orderId, transactionId: 'tx' });
+    expect(paid.refund?.amountMinor).toBe(1500);
+
+    const cancel = await recordAdminRefund(db(), {
+      orderId: lateOrder.orderId,
+      request: { kind: 'cancel', reason: 'event moved' },
+      actor: 'test',
+      requestId: randomUUID(),
+    });
+    expect(cancel).toMatchObject({ kind: 'recorded', amountMinor: 850 });
+    const [row] = await db()
+      .select()
+      .from(refunds)
+      .where(eq(refunds.id, (cancel as { refundId: number }).refundId));
+    expect(row!.lines.map((l) => l.kind)).toEqual(['product']);
   });
 
   it('cancels and refund-notes tickets sold out after an expiry released them', async () => {
