@@ -14,10 +14,19 @@ export type EventCommand =
   | { name: 'tickets check-in'; code: string; entryId?: number }
   | { name: 'orders refund' | 'orders cancel'; orderId: number; request: RefundRequest }
   | { name: 'bookings accept'; entryId: number }
-  | { name: 'bookings decline'; entryId: number; reason: string };
+  | { name: 'bookings decline'; entryId: number; reason: string }
+  | { name: 'refunds owed'; limit: number }
+  | { name: 'refunds handled'; id: number };
 
 /** The commands that work on PostgreSQL rather than Temporal. */
-export const eventCommandGroups = ['subscribers', 'events', 'tickets', 'orders', 'bookings'];
+export const eventCommandGroups = [
+  'subscribers',
+  'events',
+  'tickets',
+  'orders',
+  'bookings',
+  'refunds',
+];
 
 const number = (option: string, value: string | undefined): number => {
   if (value === undefined || !/^[1-9][0-9]{0,9}$/.test(value) || Number(value) > 2_147_483_647) {
@@ -75,7 +84,10 @@ export function parseEventCommand(argv: string[]): EventCommand {
             : number('--overlap-hours', values['overlap-hours']),
       };
     case 'events failed':
+    case 'refunds owed':
       return { name, limit: values.limit === undefined ? 100 : number('--limit', values.limit) };
+    case 'refunds handled':
+      return { name, id: number('--id', values.id) };
     case 'events replay': {
       if ((values.id === undefined) === (values.since === undefined)) {
         throw new UsageError('events replay needs --id <event id> or --since <ISO time>');

@@ -40,6 +40,8 @@ Events and their subscribers (in PostgreSQL: DATABASE_URL, CREDENTIALS_KEYS):
   orders refund --order <id> (--item <itemId[:quantity]>… [--force] | --amount <minor>) --reason <why>
   orders cancel --order <id> --reason <why> [--force]   refund all that is left
   bookings accept --entry <id> | decline --entry <id> --reason <why>
+  refunds owed [--limit <n>]    refunds not yet paid back, oldest first, each with how to settle it
+  refunds handled --id <refund id>  an admin's refund was paid back by hand (audited as ops)
 
 Options:
   --order <id>         the order, found by its OrderId search attribute: status reads the

@@ -21,6 +21,7 @@ import {
 import type { EventCommand } from './event-commands.ts';
 import { checkInTicket } from '../activities/calendar/check-in.ts';
 import { recordAdminAction } from '../db/queries/admin-audit.ts';
+import { markAdminRefundHandled, owedRefunds } from '../activities/orders/mark-refund-handled.ts';
 
 const schema = z.object({
   DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL' }),
@@ -71,6 +72,30 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
   const database = connectDatabase(config.DATABASE_URL, { max: 1, applicationName: 'rose-ops' });
   const emit = (value: unknown) => writeLine(process.stdout, value);
   const { db } = database;
+  /**
+   * An admin action done as `ops`: on the admin audit as the API puts it, then printed, on
+   * stdout when done and on stderr (exit 1) when refused. `printed` defaults to the answer.
+   */
+  const audited = async (
+    request: unknown,
+    status: number,
+    answer: unknown,
+    printed: unknown = answer,
+  ): Promise<number> => {
+    await recordAdminAction(db, {
+      actor: 'ops',
+      action: `ops ${command.name}`,
+      request,
+      status,
+      answer,
+    });
+    if (status >= 300) {
+      writeLine(process.stderr, printed);
+      return 1;
+    }
+    emit(printed);
+    return 0;
+  };
   try {
     switch (command.name) {
       case 'subscribers add':
@@ -91,6 +116,28 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
       case 'events failed':
         (await failedDeliveries(db, command.limit)).forEach(emit);
         break;
+      case 'refunds owed':
+        (await owedRefunds(db, command.limit)).forEach(emit);
+        break;
+      case 'refunds handled': {
+        const handled = await markAdminRefundHandled(db, command.id);
+        return await audited(
+          { refundId: command.id },
+          handled.kind === 'handled' ? 200 : handled.kind === 'not_found' ? 404 : 409,
+          handled,
+          handled.kind === 'handled'
+            ? handled
+            : {
+                error: `refund_${handled.kind}`,
+                ...handled,
+                ...(handled.kind === 'owed_by_checkout'
+                  ? {
+                      message: `The checkout waits for it: refund-handled --order ${handled.orderId}`,
+                    }
+                  : {}),
+              },
+        );
+      }
       case 'tickets check-in': {
         // As the admin API does it, and on the same audit record, as `ops`.
         const done = await checkInTicket(db, command.code, command.entryId);
@@ -110,19 +157,11 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
                   alreadyCheckedIn: done.outcome.kind === 'already_checked_in',
                 },
               };
-        await recordAdminAction(db, {
-          actor: 'ops',
-          action: 'ops tickets check-in',
-          request: { code: command.code, entryId: command.entryId ?? null },
-          status: answer.status,
-          answer: answer.body,
-        });
-        if (answer.status !== 200) {
-          writeLine(process.stderr, answer.body);
-          return 1;
-        }
-        emit(answer.body);
-        break;
+        return await audited(
+          { code: command.code, entryId: command.entryId ?? null },
+          answer.status,
+          answer.body,
+        );
       }
       case 'orders refund':
       case 'orders cancel':
@@ -147,35 +186,23 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
         const answer = await withClient(config, (client, taskQueue) =>
           askOrder(client, taskQueue, { orderId, request, actor: 'ops', requestId: randomUUID() }),
         );
-        await recordAdminAction(db, {
-          actor: 'ops',
-          action: `ops ${command.name}`,
-          request: { orderId, request },
-          status: answer.kind === 'recorded' ? 202 : answer.status,
+        return await audited(
+          { orderId, request },
+          answer.kind === 'recorded' ? 202 : answer.status,
           answer,
-        });
-        if (answer.kind === 'refused') {
-          writeLine(process.stderr, { error: answer.code, ...answer });
-          return 1;
-        }
-        emit(answer);
-        break;
+          answer.kind === 'recorded' ? answer : { error: answer.code, ...answer },
+        );
       }
       case 'bookings accept': {
         const accepted = await acceptBooking(db, command.entryId);
-        await recordAdminAction(db, {
-          actor: 'ops',
-          action: 'ops bookings accept',
-          request: { entryId: command.entryId },
-          status: accepted.kind === 'accepted' ? 200 : accepted.kind === 'not_found' ? 404 : 409,
-          answer: accepted,
-        });
-        if (accepted.kind !== 'accepted') {
-          writeLine(process.stderr, { error: `booking_${accepted.kind}`, ...accepted });
-          return 1;
-        }
-        emit({ entryId: command.entryId, state: 'confirmed' });
-        break;
+        return await audited(
+          { entryId: command.entryId },
+          accepted.kind === 'accepted' ? 200 : accepted.kind === 'not_found' ? 404 : 409,
+          accepted,
+          accepted.kind === 'accepted'
+            ? { entryId: command.entryId, state: 'confirmed' }
+            : { error: `booking_${accepted.kind}`, ...accepted },
+        );
       }
       case 'events replay':
         emit(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideCheckIn } from '../activities/calendar/check-in.ts';
+import { decideUnanswered } from '../activities/calendar/bookings.ts';
 import { decideRefund, type RefundableItem } from '../activities/orders/admin-refunds.ts';
 import type { tickets } from '../db/schema/index.ts';
 
@@ -176,5 +177,14 @@ describe('deciding a check-in', () => {
       expect(decideCheckIn(row(state), 5, at)).toEqual({ kind: 'not_confirmed', state });
     }
     expect(decideCheckIn(row('confirmed'), 6, at)).toEqual({ kind: 'other_entry', entryId: 5 });
+  });
+});
+
+describe('answering a booking the organiser left unanswered', () => {
+  const answerBy = Date.UTC(2026, 11, 6, 12);
+  it('waits until the deadline, then does what the page says', () => {
+    expect(decideUnanswered(answerBy, answerBy - 1, 'decline')).toBe('wait');
+    expect(decideUnanswered(answerBy, answerBy, 'decline')).toBe('decline');
+    expect(decideUnanswered(answerBy, answerBy + 86_400_000, 'accept')).toBe('accept');
   });
 });

@@ -7,13 +7,23 @@ import {
   orderItems,
   orders,
   outboxEvents,
+  pages,
   refunds,
+  type UnansweredBookingPolicy,
   tickets,
 } from '../db/schema/index.ts';
 import { sumupWebhookSignal } from '../workflows/checkout-messages.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import { startApi, type TestApi } from './harness/api.ts';
-import { emulatorSuite, shopPayingEmulator, startCheckout, sumupIdOf } from './harness/checkout.ts';
+import {
+  completedActivities,
+  emulatorSuite,
+  shopPayingEmulator,
+  startCheckout,
+  sumupIdOf,
+} from './harness/checkout.ts';
+import { orderWorkflowId } from '../workflows/order-messages.ts';
+import { UNANSWERED_REASON } from '../activities/calendar/bookings.ts';
 import type { TestContext } from './harness/context.ts';
 import type { SumupFixture } from './sumup/fixture.ts';
 
@@ -39,34 +49,60 @@ async function withPaidOrder(
     sumupId: string;
     items: (typeof orderItems.$inferSelect)[];
     shopper: { userId: string };
+    checkoutWorkflowId: string;
   }) => Promise<void>,
-  options: { booking?: boolean } = {},
+  options: {
+    booking?: boolean;
+    /** The page's policy for bookings left unanswered. */
+    unanswered?: UnansweredBookingPolicy;
+    /** PROVISIONAL_BOOKING_DAYS, in ms here; a week unless given. */
+    answerWithinMs?: number;
+  } = {},
 ) {
   const shop = await shopPayingEmulator(db(), { seats: 5 });
+  if (options.unanswered) {
+    await db()
+      .update(pages)
+      .set({ unansweredBookings: options.unanswered })
+      .where(eq(pages.id, shop.page.id));
+  }
   const shopper = { userId: `u-${randomUUID()}` };
   await shop.addMug(shopper, 3);
   await shop.addTickets(shopper.userId, 2);
   if (options.booking) await shop.addBooking(shopper);
-  await ctx.withWorker(async () => {
-    const input = { shopper, scope: { pageId: shop.page.id } };
-    const view = await startCheckout(ctx, input);
-    const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
-    await f.control(`/checkouts/${sumupId}/pay`);
-    await ctx.temporal.client.workflow.getHandle(view.workflowId).signal(sumupWebhookSignal);
-    await expect
-      .poll(
-        async () =>
-          (await ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId).result())
-            .state,
-      )
-      .toBe('paid');
-    const items = await db()
-      .select()
-      .from(orderItems)
-      .where(eq(orderItems.orderId, view.orderId!))
-      .orderBy(orderItems.id);
-    await then({ orderId: view.orderId!, sumupId, items, shopper });
-  }, payments);
+  await ctx.withWorker(
+    async () => {
+      const input = { shopper, scope: { pageId: shop.page.id } };
+      const view = await startCheckout(ctx, input);
+      const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
+      await f.control(`/checkouts/${sumupId}/pay`);
+      await ctx.temporal.client.workflow.getHandle(view.workflowId).signal(sumupWebhookSignal);
+      await expect
+        .poll(
+          async () =>
+            (
+              await ctx.temporal.client.workflow
+                .getHandle<typeof checkout>(view.workflowId)
+                .result()
+            ).state,
+        )
+        .toBe('paid');
+      const items = await db()
+        .select()
+        .from(orderItems)
+        .where(eq(orderItems.orderId, view.orderId!))
+        .orderBy(orderItems.id);
+      await then({
+        orderId: view.orderId!,
+        sumupId,
+        items,
+        shopper,
+        checkoutWorkflowId: view.workflowId,
+      });
+    },
+    payments,
+    options.answerWithinMs ? { provisionalDays: options.answerWithinMs / 86_400_000 } : undefined,
+  );
 }
 
 const refund = (orderId: number, body: object, headers: Record<string, string> = {}) =>
@@ -81,6 +117,15 @@ interface Answer {
   amountLeftMinor?: number;
 }
 const answerOf = async (res: Response) => [res.status, (await res.json()) as Answer] as const;
+const bookingOf = (items: (typeof orderItems.$inferSelect)[]) =>
+  items.find((i) => i.kind === 'booking')!.calendarEntryId!;
+const entryState = async (id: number) =>
+  (await db().select().from(calendarEntries).where(eq(calendarEntries.id, id)))[0]!.state;
+/** The order's booking events: which, and who decided. */
+const bookingEvents = async (orderId: number) =>
+  (await db().select().from(outboxEvents).where(eq(outboxEvents.orderId, orderId)))
+    .filter((e) => e.type.startsWith('booking.'))
+    .map((e) => ({ type: e.type, decidedBy: (e.payload as { decidedBy: string }).decidedBy }));
 const refundedAtSumup = (sumupId: string) =>
   f.emulator.store.find(sumupId)!.transactions[0]!.refunds.map((r) => r.amountMinor);
 
@@ -208,10 +253,6 @@ describe('refunding a paid order', () => {
   });
 
   it('accepts a provisional booking, or declines it: refunded, its time freed, the reason on the order', async () => {
-    const bookingOf = (items: (typeof orderItems.$inferSelect)[]) =>
-      items.find((i) => i.kind === 'booking')!.calendarEntryId!;
-    const entryState = async (id: number) =>
-      (await db().select().from(calendarEntries).where(eq(calendarEntries.id, id)))[0]!.state;
     await withPaidOrder(
       async ({ items }) => {
         const entryId = bookingOf(items);
@@ -261,6 +302,69 @@ describe('refunding a paid order', () => {
     const unknown = await api.admin('/v1/admin/bookings/999999/accept', { method: 'POST' });
     expect(unknown.status).toBe(404);
     await unknown.arrayBuffer();
+  });
+
+  it("answers a booking the organiser left unanswered by the page's policy, through the order's workflow that payment started", async () => {
+    // The page declines: at the deadline, the booking is refunded once at SumUp and the
+    // shopper's order says why.
+    await withPaidOrder(
+      async ({ orderId, sumupId, items, shopper, checkoutWorkflowId }) => {
+        const entryId = bookingOf(items);
+        const orderWorkflow = ctx.temporal.client.workflow.getHandle(orderWorkflowId(orderId));
+        // Started by the checkout's payment, and it outlives the checkout.
+        expect((await orderWorkflow.describe()).parentExecution?.workflowId).toBe(
+          checkoutWorkflowId,
+        );
+        await expect.poll(() => entryState(entryId), { timeout: 15_000 }).toBe('declined');
+        await expect.poll(() => refundedAtSumup(sumupId), { timeout: 15_000 }).toEqual([4000]);
+        const [refunded] = await db().select().from(refunds).where(eq(refunds.orderId, orderId));
+        expect(refunded).toMatchObject({ requestedBy: 'page:policy', amountMinor: 4000 });
+        const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
+        const view = (await (
+          await api.call(`/v1/orders/${order!.publicToken}`, { shopper })
+        ).json()) as { refunds: { reason: string }[] };
+        expect(view.refunds.map((r) => r.reason)).toEqual([UNANSWERED_REASON]);
+        expect(await bookingEvents(orderId)).toEqual([
+          { type: 'booking.declined', decidedBy: 'policy' },
+        ]);
+      },
+      { booking: true, unanswered: 'decline', answerWithinMs: 2_000 },
+    );
+    // The page accepts (its default): the booking is confirmed at the deadline.
+    await withPaidOrder(
+      async ({ orderId, items }) => {
+        const entryId = bookingOf(items);
+        await expect.poll(() => entryState(entryId), { timeout: 15_000 }).toBe('confirmed');
+        expect(await bookingEvents(orderId)).toEqual([
+          { type: 'booking.confirmed', decidedBy: 'policy' },
+        ]);
+        expect(await db().select().from(refunds).where(eq(refunds.orderId, orderId))).toEqual([]);
+      },
+      { booking: true, answerWithinMs: 2_000 },
+    );
+    // The organiser answers first: the deadline changes nothing.
+    await withPaidOrder(
+      async ({ orderId, items }) => {
+        const entryId = bookingOf(items);
+        const accepted = await api.admin(`/v1/admin/bookings/${entryId}/accept`, {
+          method: 'POST',
+        });
+        expect(accepted.status).toBe(200);
+        await accepted.arrayBuffer();
+        const orderWorkflow = ctx.temporal.client.workflow.getHandle(orderWorkflowId(orderId));
+        await expect
+          .poll(() => completedActivities(orderWorkflow, 'answerUnansweredBookings'), {
+            timeout: 15_000,
+          })
+          .toBe(1);
+        expect(await entryState(entryId)).toBe('confirmed');
+        expect(await bookingEvents(orderId)).toEqual([
+          { type: 'booking.confirmed', decidedBy: 'organiser' },
+        ]);
+        expect(await db().select().from(refunds).where(eq(refunds.orderId, orderId))).toEqual([]);
+      },
+      { booking: true, unanswered: 'decline', answerWithinMs: 2_000 },
+    );
   });
 
   it('lets a refund and a check-in of one ticket take turns: never a refunded ticket let in', async () => {

@@ -3,7 +3,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
-import { orders, outboxEvents, tickets } from '../db/schema/index.ts';
+import { calendarEntries, orders, outboxEvents, tickets } from '../db/schema/index.ts';
+import { orderWorkflowId } from '../workflows/order-messages.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import {
   cancelCheckoutSignal,
@@ -293,5 +294,50 @@ describe('the checkout workflow', () => {
       .from(orders)
       .where(eq(orders.workflowId, result.workflowId));
     expect(ordersOfShopper).toHaveLength(1);
+  });
+
+  it("hands a paid booking to the order's own workflow, which outlives the checkout and answers it when the organiser does not", async () => {
+    const shop = await shopPayingEmulator(db(), { seats: 1 });
+    const shopper = { userId: `u-${randomUUID()}` };
+    const entry = await shop.addBooking(shopper);
+    const input: CheckoutInput = {
+      shopper,
+      scope: { pageId: shop.page.id },
+      pollInitialMs: 60_000,
+    };
+    await ctx.withWorker(
+      async () => {
+        const view = await startCheckout(ctx, input);
+        await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+        await handleOf(input).signal(sumupWebhookSignal);
+        const result = await handleOf(input).result();
+        expect(result).toMatchObject({
+          state: 'paid',
+          paid: { unhonoured: [], provisional: [entry.id] },
+        });
+        const orderWorkflow = ctx.temporal.client.workflow.getHandle(
+          orderWorkflowId(result.orderId!),
+        );
+        const described = await orderWorkflow.describe();
+        expect([described.status.name, described.parentExecution?.workflowId]).toEqual([
+          'RUNNING',
+          result.workflowId,
+        ]);
+        // The page's default policy accepts, once the organiser's time is up.
+        await expect
+          .poll(
+            async () =>
+              (
+                await db().select().from(calendarEntries).where(eq(calendarEntries.id, entry.id))
+              )[0]!.state,
+            { timeout: 15_000 },
+          )
+          .toBe('confirmed');
+        // It would end on its own once idle; ended now, its history is kept for the replay test.
+        await orderWorkflow.terminate('recorded for the replay test');
+      },
+      payments,
+      { provisionalDays: 1_000 / 86_400_000 },
+    );
   });
 });

@@ -12,7 +12,15 @@ import {
   createPaymentActivities,
   type PaymentSettings,
 } from '../activities/payments/checkout-payments.ts';
-import { adminAudit, orderItems, tickets, ticketTypes } from '../db/schema/index.ts';
+import {
+  adminAudit,
+  orderItems,
+  orders,
+  outboxEvents,
+  refunds,
+  tickets,
+  ticketTypes,
+} from '../db/schema/index.ts';
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import {
@@ -77,6 +85,19 @@ function ops(...args: string[]): Promise<CliRun> {
     );
   });
 }
+
+/** `orders refund` of one mug (850) of a paid order. */
+const refundOneMug = (orderId: number, itemId: number) =>
+  ops(
+    'orders',
+    'refund',
+    '--order',
+    String(orderId),
+    '--item',
+    `${itemId}:1`,
+    '--reason',
+    'chipped',
+  );
 
 /** Other test files number their orders from 1 too, on the same Temporal server. */
 const onOurQueue = () => ['--task-queue', ctx.taskQueue];
@@ -385,18 +406,7 @@ describe('npm run ops', () => {
         .select()
         .from(orderItems)
         .where(and(eq(orderItems.orderId, view.orderId!), eq(orderItems.kind, 'product')));
-      const [refunded] = succeeded(
-        await ops(
-          'orders',
-          'refund',
-          '--order',
-          String(view.orderId),
-          '--item',
-          `${mugs!.id}:1`,
-          '--reason',
-          'chipped',
-        ),
-      );
+      const [refunded] = succeeded(await refundOneMug(view.orderId!, mugs!.id));
       expect(refunded).toMatchObject({ kind: 'recorded', amountMinor: 850, state: 'due' });
       await expect
         .poll(() => f.emulator.store.find(sumupId)!.transactions[0]!.refundedMinor, {
@@ -429,6 +439,77 @@ describe('npm run ops', () => {
         ['ops bookings accept', 200],
       ]),
     );
+  });
+
+  it("lists an admin's refund SumUp refused for good, and marks it handled by hand", async () => {
+    const shop = await shopPayingEmulator(db(), { seats: 5 });
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addMug(shopper, 2);
+    await ctx.withWorker(async () => {
+      const { view, handle } = await startedCheckout({ shopper, scope: { pageId: shop.page.id } });
+      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+      await handle.signal(sumupWebhookSignal);
+      await expect.poll(async () => (await handle.query(checkoutStatusQuery)).state).toBe('paid');
+      const [mugs] = await db()
+        .select()
+        .from(orderItems)
+        .where(eq(orderItems.orderId, view.orderId!));
+      // SumUp refuses the refund for good: the merchant's key no longer refunds.
+      await f.control('/faults', { kind: 'unauthorized', route: REFUNDS_ROUTE });
+      try {
+        const [recorded] = succeeded(await refundOneMug(view.orderId!, mugs!.id));
+        const { refundId } = recorded as { refundId: number };
+        const status = async () =>
+          (await db().select().from(refunds).where(eq(refunds.id, refundId)))[0]!.status;
+        await expect.poll(status, { timeout: 15_000 }).toBe('failed');
+
+        const owed = succeeded(await ops('refunds', 'owed'));
+        expect(owed).toContainEqual(
+          expect.objectContaining({
+            refundId,
+            orderId: view.orderId,
+            status: 'failed',
+            amountMinor: 850,
+            requestedBy: 'ops',
+            lastError: expect.stringMatching(/401|unauthori[sz]ed/i),
+            settle: `refunds handled --id ${refundId}`,
+          }),
+        );
+        // Paid back by hand: handled, and the order refunded; saying it again changes nothing.
+        for (let i = 0; i < 2; i++) {
+          expect(succeeded(await ops('refunds', 'handled', '--id', String(refundId)))).toEqual([
+            { kind: 'handled', refundId, orderId: view.orderId },
+          ]);
+        }
+        expect(await status()).toBe('handled');
+        const [order] = await db().select().from(orders).where(eq(orders.id, view.orderId!));
+        expect(order!.refundState).toBe('refunded');
+        const refunded = await db()
+          .select()
+          .from(outboxEvents)
+          .where(
+            and(eq(outboxEvents.orderId, view.orderId!), eq(outboxEvents.type, 'order.refunded')),
+          );
+        expect(refunded.map((e) => (e.payload as { refund: { by: string } }).refund.by)).toEqual([
+          'ops',
+        ]);
+        expect(succeeded(await ops('refunds', 'owed'))).not.toContainEqual(
+          expect.objectContaining({ refundId }),
+        );
+        const unknown = await ops('refunds', 'handled', '--id', '2147483647');
+        expect([unknown.code, (lines(unknown.stderr)[0] as { error: string }).error]).toEqual([
+          1,
+          'refund_not_found',
+        ]);
+      } finally {
+        await f.control('/faults', undefined, 'DELETE');
+      }
+    }, payments);
+    const audited = await db()
+      .select()
+      .from(adminAudit)
+      .where(eq(adminAudit.action, 'ops refunds handled'));
+    expect(audited.map((a) => a.status).sort()).toEqual([200, 200, 404]);
   });
 
   it('fails with exit 1 for an order no workflow carries', async () => {

@@ -55,6 +55,15 @@ describe('recorded checkout histories', () => {
     // A checkout that reached needs_attention before it told other services (no
     // `needs-attention-event` marker) replays without the event.
     expect(files).toContain('edge-paths.checkout-edges.checkout.needs_attention.1.pb');
+    // A paid booking's checkout starts the order's workflow, which times the organiser's
+    // answer; and that workflow, from the timer to the policy's answer.
+    const marked = await Promise.all(
+      files.map(async (f) =>
+        (await readFile(`${historiesDir}${f}`)).includes('provisional-booking-timer') ? f : [],
+      ),
+    );
+    expect(marked.flat().filter((f) => f.includes('.checkout.paid.'))).not.toEqual([]);
+    expect(files.filter((f) => f.includes('.orderActions.'))).not.toEqual([]);
   });
 
   it('hold no SumUp credential anywhere', async () => {

@@ -5,7 +5,20 @@ import { inject } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
-import { outboxEvents } from '../db/schema/index.ts';
+import { claimEntriesAndTickets } from '../activities/calendar/claims.ts';
+import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
+import {
+  calendarEntries,
+  orders,
+  outboxEvents,
+  pages,
+  refunds,
+  type UnansweredBookingPolicy,
+} from '../db/schema/index.ts';
+import { orderActions } from '../workflows/order-actions.ts';
+import { orderWorkflowId } from '../workflows/order-messages.ts';
+import { orderFromCart } from './harness/checkout.ts';
+import { seedShop } from './harness/seed.ts';
 import { createTestContext, NO_PAYMENTS, type TestContext } from './harness/context.ts';
 import { startTimeSkipping } from './harness/time-skipping.ts';
 import { recordEventAfter } from './workflows/harness-workflows.ts';
@@ -44,5 +57,54 @@ describe("Temporal's time-skipping test server", () => {
     expect(skipped).toBeGreaterThanOrEqual(30 * 24 * 3600 * 1000);
     const rows = await ctx.database.db.select().from(outboxEvents).where(eq(outboxEvents.key, key));
     expect(rows.map((r) => r.id)).toEqual([recorded.id]);
+  });
+
+  it("answers a booking left unanswered for PROVISIONAL_BOOKING_DAYS (7) by the page's policy, through the order's durable timer", async () => {
+    const db = ctx.database.db;
+    /** A paid order with one booking, on a page with this policy. */
+    const paidBooking = async (policy: UnansweredBookingPolicy) => {
+      const shop = await seedShop(db, { seats: 1 });
+      await db.update(pages).set({ unansweredBookings: policy }).where(eq(pages.id, shop.page.id));
+      const shopper = { userId: `u-${randomUUID()}` };
+      const entry = await shop.addBooking(shopper);
+      const order = await orderFromCart(db, shopper, shop.page.id);
+      await claimEntriesAndTickets(db, order.orderId);
+      await confirmPaidOrder(db, { orderId: order.orderId, transactionId: `tx-${randomUUID()}` });
+      // Paid now by the server's clock, which an earlier test may have moved on.
+      await db
+        .update(orders)
+        .set({ paidAt: new Date(await skipping.currentTimeMs()) })
+        .where(eq(orders.id, order.orderId));
+      return { orderId: order.orderId, entryId: entry.id };
+    };
+    const accepting = await paidBooking('accept');
+    const declining = await paidBooking('decline');
+    const entryState = async (id: number) =>
+      (await db.select().from(calendarEntries).where(eq(calendarEntries.id, id)))[0]!.state;
+
+    const worker = await Worker.create({
+      connection: skipping.nativeConnection,
+      taskQueue: ctx.taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      // The default week; SumUp unreachable (the declined booking's refund stays owed).
+      activities: createActivities({ db, payments: NO_PAYMENTS }),
+    });
+    const serverTimeBefore = await skipping.currentTimeMs();
+    // As payment starts it; it ends once its bookings are answered and it has been idle.
+    const run = (orderId: number) =>
+      skipping.client.workflow.execute(orderActions, {
+        taskQueue: ctx.taskQueue,
+        workflowId: orderWorkflowId(orderId),
+        args: [{ orderId }],
+      });
+    await worker.runUntil(Promise.all([run(accepting.orderId), run(declining.orderId)]));
+
+    expect((await skipping.currentTimeMs()) - serverTimeBefore).toBeGreaterThanOrEqual(
+      7 * 24 * 3600 * 1000,
+    );
+    expect(await entryState(accepting.entryId)).toBe('confirmed');
+    expect(await entryState(declining.entryId)).toBe('declined');
+    const [owed] = await db.select().from(refunds).where(eq(refunds.orderId, declining.orderId));
+    expect(owed).toMatchObject({ requestedBy: 'page:policy', amountMinor: 4000, status: 'due' });
   });
 });

@@ -33,6 +33,11 @@ const schema = z.object({
   PAYLOAD_CODEC_KEYS: codecKeysSetting,
   /** `keyId:base64key,…`, the active key first: subscriber secrets are sealed. Secret. */
   CREDENTIALS_KEYS: credentialsKeysSetting,
+  /**
+   * How long an organiser has to answer a booking payment made provisional, in days (a
+   * fraction for demos); then the page's policy accepts or declines it.
+   */
+  PROVISIONAL_BOOKING_DAYS: z.coerce.number().positive().max(365).default(7),
   /** Deliver events to subscribers from this worker (`off`: another process does). */
   EVENT_RELAY: z.enum(['on', 'off']).default('on'),
   /** Per delivery attempt. */

@@ -46,6 +46,7 @@ try {
           }
         : {}),
     },
+    bookings: { provisionalDays: config.PROVISIONAL_BOOKING_DAYS },
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     dataConverter: dataConverterWith(payloadCodec),

@@ -3,6 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
+import type { BookingSettings } from '../activities/orders/index.ts';
 import type { Database } from '../db/client.ts';
 import { orderOnActivityLogs } from './log-attributes.ts';
 
@@ -18,6 +19,7 @@ export interface CheckoutWorkerOptions {
   taskQueue: string;
   db: Database;
   payments: PaymentSettings;
+  bookings: BookingSettings;
   maxCachedWorkflows: number;
   /** Prebuilt bundle; when absent, workflowsPath is bundled now. */
   workflowBundlePath?: string | undefined;
@@ -39,7 +41,11 @@ export function createCheckoutWorker(options: CheckoutWorkerOptions): Promise<Wo
       // A prebuilt bundle carries its workflow interceptors already.
       ...(options.workflowBundlePath ? {} : { workflowModules: workflowInterceptorModules }),
     },
-    activities: createActivities({ db: options.db, payments: options.payments }),
+    activities: createActivities({
+      db: options.db,
+      payments: options.payments,
+      bookings: options.bookings,
+    }),
     maxCachedWorkflows: options.maxCachedWorkflows,
     dataConverter: options.dataConverter,
   });

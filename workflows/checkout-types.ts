@@ -62,6 +62,11 @@ export interface PaidOutcome {
   unhonoured: LineProblem[];
   /** The refund recorded for them, if any. */
   refund?: { refundId: number; amountMinor: number; currency: string };
+  /**
+   * Bookings paid for that await the organiser's answer (entry ids), when there are any:
+   * the order's workflow starts to time them. Histories recorded before it lack it.
+   */
+  provisional?: number[];
 }
 
 /** A payment SumUp took that is not the order's: what it took, and which fields differ. */

@@ -28,6 +28,14 @@ const EDGE_PATHS = 'edge-paths';
 const NEEDS_ATTENTION_EVENT = 'needs-attention-event';
 export const recordsNeedsAttention = () => patched(NEEDS_ATTENTION_EVENT);
 
+/**
+ * Bookings a payment made provisional are timed: the order's workflow starts at payment (a
+ * checkout or reconciliation asks only when the order has such bookings) and, at its start,
+ * reads when they are due to be answered by the page's policy.
+ */
+const BOOKING_TIMER = 'provisional-booking-timer';
+export const timesProvisionalBookings = () => patched(BOOKING_TIMER);
+
 /** True for checkouts of generation 4 (every new one). */
 export const runsEdgePaths = () => patched(EDGE_PATHS);
 

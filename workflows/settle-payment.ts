@@ -9,7 +9,8 @@ import {
 } from './activity-proxies.ts';
 import type { CheckoutState, CheckoutView } from './checkout-messages.ts';
 import type { PaidOutcome } from './checkout-types.ts';
-import { runsEdgePaths } from './generations.ts';
+import { runsEdgePaths, timesProvisionalBookings } from './generations.ts';
+import { startOrderActions } from './order-actions.ts';
 
 export interface SettleContext {
   enter(state: CheckoutState): void;
@@ -69,6 +70,7 @@ export async function settlePaidOrder(
   ctx: SettleContext,
 ): Promise<{ state: 'paid' | 'refunded'; outcome: PaidOutcome }> {
   const outcome = await db.confirmPaidOrder({ orderId, transactionId });
+  if (outcome.provisional?.length && timesProvisionalBookings()) await startOrderActions(orderId);
   if (!outcome.refund) return { state: 'paid', outcome };
   await payBack(outcome.refund.refundId, ctx);
   return { state: 'refunded', outcome };

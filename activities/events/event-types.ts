@@ -48,6 +48,10 @@ export const orderSchema = z.object({
 });
 export type OrderData = z.infer<typeof orderSchema>;
 
+const bookingDecider = z
+  .enum(['organiser', 'policy'])
+  .describe("`policy`: unanswered for PROVISIONAL_BOOKING_DAYS, the page's policy answered.");
+
 const refundSchema = z.object({
   refundId: z.number().int(),
   amountMinor: money,
@@ -87,12 +91,18 @@ export const eventSchemas = {
   }).describe('A paid order was cancelled by an admin: all that was left of it is refunded.'),
   'booking.confirmed': versioned({
     booking: z.object({ entryId: z.number().int() }),
-  }).describe('The organiser accepted a provisional booking: it is confirmed.'),
+    decidedBy: bookingDecider,
+  }).describe(
+    'The organiser accepted a provisional booking, or left it unanswered on a page whose policy accepts: it is confirmed.',
+  ),
   'booking.declined': versioned({
     booking: z.object({ entryId: z.number().int() }),
+    decidedBy: bookingDecider,
     reason: z.string(),
     refund: refundSchema,
-  }).describe('The organiser declined a provisional booking: refunded, its time freed.'),
+  }).describe(
+    'The organiser declined a provisional booking, or left it unanswered on a page whose policy declines: refunded, its time freed.',
+  ),
   'ticket.checked_in': versioned({
     ticket: z.object({
       ticketId: z.number().int(),

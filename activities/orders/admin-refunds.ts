@@ -7,6 +7,12 @@ import { lockTickets } from '../calendar/capacity.ts';
 import { recordOrderEvent } from '../events/order-events.ts';
 import { refundData } from '../events/refund-data.ts';
 
+/**
+ * Who a refund says asked when no one did: the page's policy on unanswered bookings. No
+ * admin token's name has a colon (api/config.ts), so none can pass for it.
+ */
+export const POLICY_ACTOR = 'page:policy';
+
 /** An order item as a refund decides on it. */
 export interface RefundableItem {
   itemId: number;
@@ -278,6 +284,7 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
         `booking.declined:${command.request.entryId}`,
         {
           booking: { entryId: command.request.entryId },
+          decidedBy: command.actor === POLICY_ACTOR ? 'policy' : 'organiser',
           reason: command.request.reason,
           refund: refundData(refund!),
         },

@@ -205,10 +205,11 @@ export function confirmPaidOrder(
       });
       return {
         unhonoured,
+        ...awaitingOrganiser(provisional),
         refund: { refundId: refund!.id, amountMinor: refundMinor, currency: order.currency },
       };
     }
-    return { unhonoured };
+    return { unhonoured, ...awaitingOrganiser(provisional) };
   });
 }
 
@@ -231,13 +232,22 @@ async function unhonouredAmount(
   }, 0);
 }
 
+const awaitingOrganiser = (entryIds: number[]): Pick<PaidOutcome, 'provisional'> =>
+  entryIds.length ? { provisional: entryIds } : {};
+
 /** What an already-paid order's confirmation decided, read back. */
 async function outcomeOf(tx: Transaction, orderId: number): Promise<PaidOutcome> {
+  const waiting = await tx
+    .select({ id: calendarEntries.id })
+    .from(calendarEntries)
+    .where(and(eq(calendarEntries.orderId, orderId), eq(calendarEntries.state, 'provisional')))
+    .orderBy(calendarEntries.id);
+  const awaiting = awaitingOrganiser(waiting.map((e) => e.id));
   const [refund] = await tx
     .select()
     .from(refunds)
     .where(and(eq(refunds.orderId, orderId), eq(refunds.key, UNHONOURED_REFUND_KEY)));
-  if (!refund) return { unhonoured: [] };
+  if (!refund) return { unhonoured: [], ...awaiting };
   // The refund keeps its lines; one recorded before it did has them in its event.
   let lines = refund.lines;
   if (lines.length === 0) {
@@ -248,6 +258,7 @@ async function outcomeOf(tx: Transaction, orderId: number): Promise<PaidOutcome>
   }
   return {
     unhonoured: lines,
+    ...awaiting,
     refund: { refundId: refund.id, amountMinor: refund.amountMinor, currency: refund.currency },
   };
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/client.ts';
 import { claimEntriesAndTickets, releaseClaims } from '../calendar/claims.ts';
+import { answerUnansweredBookings, nextBookingDeadline } from '../calendar/bookings.ts';
 import type { ClosedOutcome, PaymentMismatch } from '../../workflows/checkout-types.ts';
 import { confirmPaidOrder } from './confirm-paid-order.ts';
 import { createOrderFromCart, type CreateOrderInput } from './create-order.ts';
@@ -8,7 +9,16 @@ import { recordMismatchRefund } from './refund-mismatched-payment.ts';
 import { dueAdminRefunds, recordAdminRefund } from './admin-refunds.ts';
 import type { RefundCommand } from '../../workflows/order-messages.ts';
 
-export function createOrderActivities(db: Database) {
+export interface BookingSettings {
+  /** PROVISIONAL_BOOKING_DAYS: how long the organiser has to answer a paid booking. */
+  provisionalDays: number;
+}
+
+export function createOrderActivities(
+  db: Database,
+  bookings: BookingSettings = { provisionalDays: 7 },
+) {
+  const days = bookings.provisionalDays;
   return {
     createOrderFromCart: (input: CreateOrderInput) => createOrderFromCart(db, input),
     claimEntriesAndTickets: (input: { orderId: number }) =>
@@ -22,5 +32,8 @@ export function createOrderActivities(db: Database) {
       recordMismatchRefund(db, input),
     recordAdminRefund: (command: RefundCommand) => recordAdminRefund(db, command),
     dueAdminRefunds: (input: { orderId: number }) => dueAdminRefunds(db, input.orderId),
+    nextBookingDeadline: (input: { orderId: number }) => nextBookingDeadline(db, input, days),
+    answerUnansweredBookings: (input: { orderId: number; asOfMs: number }) =>
+      answerUnansweredBookings(db, input, days),
   };
 }

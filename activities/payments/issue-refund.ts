@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, ne } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { orders, pagePaymentSettings, refunds } from '../../db/schema/index.ts';
 import { recordOrderEvent } from '../events/order-events.ts';
 import { refundData } from '../events/refund-data.ts';
+import { settleOrderRefundState } from '../orders/mark-refund-handled.ts';
 import type { PaymentSettings } from './checkout-payments.ts';
 import { resolveSumupCredentials } from './credentials.ts';
 import { nextRefundStep } from './refund-ledger.ts';
@@ -93,21 +94,7 @@ export async function issueRefund(
         lastError: null,
       })
       .where(eq(refunds.id, refundId));
-    // The order is refunded once none of its refunds is still owed.
-    const [owed] = await tx
-      .select({ id: refunds.id })
-      .from(refunds)
-      .where(
-        and(
-          eq(refunds.orderId, order.id),
-          ne(refunds.id, refundId),
-          ne(refunds.status, 'issued'),
-          ne(refunds.status, 'handled'),
-        ),
-      );
-    if (!owed) {
-      await tx.update(orders).set({ refundState: 'refunded' }).where(eq(orders.id, order.id));
-    }
+    await settleOrderRefundState(tx, order.id, refundId);
     await recordOrderEvent(
       tx,
       'order.refunded',

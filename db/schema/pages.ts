@@ -1,12 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, currency, isoCurrency, secretText, updatedAt } from './columns.ts';
+
+/** What becomes of a paid booking the organiser leaves unanswered (PROVISIONAL_BOOKING_DAYS). */
+export const unansweredBookingPolicies = ['accept', 'decline'] as const;
+export type UnansweredBookingPolicy = (typeof unansweredBookingPolicies)[number];
+export const unansweredBookingPolicy = pgEnum(
+  'unanswered_booking_policy',
+  unansweredBookingPolicies,
+);
 
 /** A container that owns markets and calendars: a venue, a shop. Checkouts can be per page. */
 export const pages = pgTable('pages', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
   slug: text('slug').notNull().unique('pages_slug_key'),
   title: text('title').notNull(),
+  /** The shopper paid: silence keeps the booking unless the page says otherwise. */
+  unansweredBookings: unansweredBookingPolicy('unanswered_bookings').notNull().default('accept'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

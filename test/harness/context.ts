@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { PaymentSettings } from '../../activities/payments/checkout-payments.ts';
+import type { BookingSettings } from '../../activities/orders/index.ts';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.ts';
 import { databaseUrl, quoteIdent } from './database-url.ts';
 
@@ -20,7 +21,11 @@ export interface TestContext {
    * Runs `body` while a worker with every workflow and activity polls this file's queue.
    * Payments go to `payments` (the SumUp emulator, typically); without it, nowhere.
    */
-  withWorker<T>(body: () => Promise<T>, payments?: PaymentSettings): Promise<T>;
+  withWorker<T>(
+    body: () => Promise<T>,
+    payments?: PaymentSettings,
+    bookings?: BookingSettings,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -53,12 +58,16 @@ export async function createTestContext(label: string): Promise<TestContext> {
     database,
     temporal,
     taskQueue,
-    async withWorker(body, payments = NO_PAYMENTS) {
+    async withWorker(body, payments = NO_PAYMENTS, bookings) {
       const worker = await Worker.create({
         connection: temporal.nativeConnection,
         taskQueue,
         workflowBundle: { codePath: workflowBundlePath },
-        activities: createActivities({ db: database.db, payments }),
+        activities: createActivities({
+          db: database.db,
+          payments,
+          ...(bookings ? { bookings } : {}),
+        }),
       });
       return worker.runUntil(body());
     },

@@ -1,0 +1,2 @@
+CREATE TYPE "public"."unanswered_booking_policy" AS ENUM('accept', 'decline');--> statement-breakpoint
+ALTER TABLE "pages" ADD COLUMN "unanswered_bookings" "unanswered_booking_policy" DEFAULT 'accept' NOT NULL;
