@@ -1,3 +1,4 @@
+import { credentialsKeysSetting } from '../db/sealed.ts';
 import { z } from 'zod';
 import { readEnv } from '../config/read-env.ts';
 import { codecKeysSetting } from '../temporal/codec-keys.ts';
@@ -82,6 +83,8 @@ const schema = z.object({
   PUBLIC_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.public.burst),
   /** `keyId:base64key,…`, the active key first: payloads are encrypted. Secret: never logged. */
   PAYLOAD_CODEC_KEYS: codecKeysSetting,
+  /** `keyId:base64key,…`, the active key first: pages' SumUp keys are sealed. Secret. */
+  CREDENTIALS_KEYS: credentialsKeysSetting,
   /** Origins of the Temporal UI allowed to call the codec server from ops' browsers. */
   CODEC_CORS_ORIGINS: z
     .string()

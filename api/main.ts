@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
+import { parseCredentialsKeys } from '../db/sealed.ts';
 import { createLogger } from '../observability/logger.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
 import { LASTING_REFUND_RETRY } from '../workflows/activity-proxies.ts';
@@ -10,7 +11,8 @@ import { readApiConfig } from './config.ts';
 // The API process: migrate, connect, serve; on SIGTERM stop taking requests, then close.
 const config = readApiConfig();
 const log = createLogger('api');
-await applyMigrations(config.DATABASE_URL);
+const credentialsKeys = parseCredentialsKeys(config.CREDENTIALS_KEYS);
+await applyMigrations(config.DATABASE_URL, { credentialsKeys });
 const database = connectDatabase(config.DATABASE_URL, { applicationName: 'rose-checkout-api' });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const payloadCodec = checkoutPayloadCodec({ PAYLOAD_CODEC_KEYS: config.PAYLOAD_CODEC_KEYS });

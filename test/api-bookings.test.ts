@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calendarEntries, pageSumupCredentials } from '../db/schema/index.ts';
+import { calendarEntries } from '../db/schema/index.ts';
+import { storeSumupCredentials } from '../db/queries/sumup-credentials.ts';
 import { Secret } from '../db/secret.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { startApi, type TestApi } from './harness/api.ts';
 import { emulatorPayments, shopPayingEmulator } from './harness/checkout.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
+import { createTestContext, testCredentialsKeys, type TestContext } from './harness/context.ts';
 import { seedShop } from './harness/seed.ts';
 import { MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 
@@ -182,9 +183,8 @@ describe('bookings', () => {
 describe('when SumUp refuses to create the checkout', () => {
   it('answers 502 with a problem, and the cart is as it was', async () => {
     const shop = await seedShop(ctx.database.db, { seats: 3 });
-    await ctx.database.db.insert(pageSumupCredentials).values({
-      pageId: shop.page.id,
-      merchantCode: new Secret(MERCHANT.merchantCode),
+    await storeSumupCredentials(ctx.database.db, testCredentialsKeys, shop.page.id, {
+      merchantCode: MERCHANT.merchantCode,
       apiKey: new Secret('sup_sk_revoked_long_ago'),
     });
     const shopper = { userId: `u-${randomUUID()}` };

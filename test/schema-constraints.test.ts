@@ -14,7 +14,8 @@ import {
   ticketTypes,
 } from '../db/schema/index.ts';
 import { Secret } from '../db/secret.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
+import { createTestContext, testCredentialsKeys, type TestContext } from './harness/context.ts';
+import { readSumupCredentials, storeSumupCredentials } from '../db/queries/sumup-credentials.ts';
 
 let ctx: TestContext;
 let pageId: number;
@@ -259,14 +260,17 @@ describe('the schema refuses illegal states', () => {
 });
 
 describe('SumUp credentials', () => {
-  it('are read back as secrets that never print, serialise or inspect their value', async () => {
+  it('are stored sealed, and read back as secrets that never print, serialise or inspect their value', async () => {
     const { db } = ctx.database;
-    await db.insert(pageSumupCredentials).values({
-      pageId,
-      merchantCode: new Secret('MC-HALL-77'),
+    await storeSumupCredentials(db, testCredentialsKeys, pageId, {
+      merchantCode: 'MC-HALL-77',
       apiKey: new Secret('sup_sk_live_0123456789'),
     });
-    const [row] = await db.select().from(pageSumupCredentials);
+    const [stored] = await db.select().from(pageSumupCredentials);
+    expect(stored).toMatchObject({ apiKey: null, apiKeyLast4: '6789' });
+    expect(stored!.apiKeySealed).toMatch(/^sealed1:test-1:/);
+    expect(JSON.stringify(stored)).not.toContain('sup_sk_live');
+    const row = await readSumupCredentials(db, testCredentialsKeys, pageId);
     expect(row!.apiKey.reveal()).toBe('sup_sk_live_0123456789');
     for (const shown of [
       JSON.stringify(row),

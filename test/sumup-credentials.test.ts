@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSumupCredentials } from '../activities/payments/credentials.ts';
+import { applyMigrations } from '../db/migrate.ts';
+import { storeSumupCredentials } from '../db/queries/sumup-credentials.ts';
 import { pages, pageSumupCredentials } from '../db/schema/index.ts';
+import { parseCredentialsKeys } from '../db/sealed.ts';
 import { Secret } from '../db/secret.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
+import { createTestContext, testCredentialsKeys, type TestContext } from './harness/context.ts';
 
 let ctx: TestContext;
 let hall: number;
@@ -19,22 +24,54 @@ beforeAll(async () => {
     ])
     .returning({ id: pages.id });
   [hall, bare] = rows.map((r) => r.id) as [number, number];
-  await db.insert(pageSumupCredentials).values({
-    pageId: hall,
-    merchantCode: new Secret('MHALL01'),
+  await storeSumupCredentials(db, testCredentialsKeys, hall, {
+    merchantCode: 'MHALL01',
     apiKey: new Secret('sup_sk_hall_secret'),
   });
 });
 afterAll(() => ctx?.close());
 
+const db = () => ctx.database.db;
 const defaultMerchant = {
   merchantCode: new Secret('MDEFAULT'),
   apiKey: new Secret('sup_sk_default'),
 };
+const settings = { defaultMerchant, credentialsKeys: testCredentialsKeys };
+const newKey = () => `${randomBytes(32).toString('base64')}`;
+
+/** How a call fails: its ApplicationFailure's type, whether it is final, and its message. */
+const failureOf = async (call: Promise<unknown>) => {
+  const failure = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  const { type, nonRetryable, message } = failure as ApplicationFailure;
+  return { type, nonRetryable, message };
+};
+
+/**
+ * Every row of every table, as text, as a dump holds it. pg_dump itself cannot be used here:
+ * Debian 12 ships pg_dump 15, which refuses to dump the embedded PostgreSQL 17.
+ */
+async function dumpRows(): Promise<string> {
+  const tables = await ctx.database.pool.query<{ name: string }>(
+    `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+      WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  const dumped: string[] = [];
+  for (const { name } of tables.rows) {
+    const rows = await ctx.database.pool.query<{ row: string }>(
+      `SELECT t::text AS row FROM ${name} t`,
+    );
+    dumped.push(name, ...rows.rows.map((r) => r.row));
+  }
+  return dumped.join('\n');
+}
 
 describe("a checkout's SumUp credentials", () => {
   it("are the page's own for a page checkout", async () => {
-    const credentials = await resolveSumupCredentials(ctx.database.db, hall, defaultMerchant);
+    const credentials = await resolveSumupCredentials(db(), hall, settings);
     expect([credentials.merchantCode.reveal(), credentials.apiKey.reveal()]).toEqual([
       'MHALL01',
       'sup_sk_hall_secret',
@@ -43,24 +80,91 @@ describe("a checkout's SumUp credentials", () => {
   });
 
   it("are the default merchant's for a global checkout", async () => {
-    expect(await resolveSumupCredentials(ctx.database.db, null, defaultMerchant)).toBe(
-      defaultMerchant,
-    );
+    expect(await resolveSumupCredentials(db(), null, settings)).toBe(defaultMerchant);
   });
 
-  it('fail without retrying when there are none', async () => {
+  it('fail without retrying when there are none, or they cannot be opened', async () => {
     for (const [pageId, fallback] of [
-      [bare, defaultMerchant],
-      [null, undefined],
+      [bare, settings],
+      [null, { credentialsKeys: testCredentialsKeys }],
+      // No CREDENTIALS_KEYS, or not the key that sealed it.
+      [hall, { defaultMerchant }],
+      [hall, { credentialsKeys: parseCredentialsKeys(`other:${newKey()}`) }],
     ] as const) {
-      const failure = await resolveSumupCredentials(ctx.database.db, pageId, fallback).catch(
-        (e: unknown) => e,
-      );
-      expect(failure).toBeInstanceOf(ApplicationFailure);
-      expect([
-        (failure as ApplicationFailure).type,
-        (failure as ApplicationFailure).nonRetryable,
-      ]).toEqual(['SumupCredentialsMissing', true]);
+      const failure = await failureOf(resolveSumupCredentials(db(), pageId, fallback));
+      expect([failure.type, failure.nonRetryable]).toEqual(['SumupCredentialsMissing', true]);
+      expect(failure.message).not.toContain('sup_sk_hall_secret');
     }
+  });
+
+  it('do not open on another page: the sealed key is bound to its own', async () => {
+    const [sealed] = await db()
+      .select()
+      .from(pageSumupCredentials)
+      .where(eq(pageSumupCredentials.pageId, hall));
+    await db()
+      .insert(pageSumupCredentials)
+      .values({ ...sealed!, pageId: bare });
+    try {
+      const failure = await failureOf(resolveSumupCredentials(db(), bare, settings));
+      expect(failure.type).toBe('SumupCredentialsMissing');
+    } finally {
+      await db().delete(pageSumupCredentials).where(eq(pageSumupCredentials.pageId, bare));
+    }
+  });
+});
+
+describe('SumUp keys at rest', () => {
+  it('are sealed by the migration when an older release stored them in clear, and no dump holds one', async () => {
+    const [page] = await db()
+      .insert(pages)
+      .values({ slug: 'older', title: 'Set up by an older release' })
+      .returning();
+    // As releases before migration 0010 wrote it.
+    await db().execute(
+      sql`INSERT INTO page_sumup_credentials (page_id, merchant_code, api_key)
+          VALUES (${page!.id}, 'MOLDER1', 'sup_sk_stored_in_clear')`,
+    );
+    expect(await dumpRows()).toContain('sup_sk_stored_in_clear');
+
+    // Without the keys, migrating refuses, naming the variable and not the key.
+    const refused = await applyMigrations(ctx.databaseUrl).then(
+      () => undefined,
+      (e: unknown) => (e as Error).message,
+    );
+    expect(refused).toMatch(/CREDENTIALS_KEYS/);
+    expect(refused).not.toContain('sup_sk_stored_in_clear');
+
+    await applyMigrations(ctx.databaseUrl, { credentialsKeys: testCredentialsKeys });
+    const credentials = await resolveSumupCredentials(db(), page!.id, settings);
+    expect(credentials.apiKey.reveal()).toBe('sup_sk_stored_in_clear');
+    const dump = await dumpRows();
+    expect(dump).toContain('page_sumup_credentials');
+    for (const key of ['sup_sk_stored_in_clear', 'sup_sk_hall_secret', 'sup_sk_']) {
+      expect(dump).not.toContain(key);
+    }
+  });
+
+  it('keep opening across a rotation of CREDENTIALS_KEYS; a key set after it is sealed with the new one', async () => {
+    const rotated = parseCredentialsKeys(
+      `test-2:${newKey()},${[...testCredentialsKeys.all.values()]
+        .map((k) => `${k.id}:${k.key.export().toString('base64')}`)
+        .join(',')}`,
+    );
+    const before = await resolveSumupCredentials(db(), hall, {
+      credentialsKeys: rotated,
+    });
+    expect(before.apiKey.reveal()).toBe('sup_sk_hall_secret');
+    await storeSumupCredentials(db(), rotated, hall, {
+      merchantCode: 'MHALL01',
+      apiKey: new Secret('sup_sk_hall_rotated'),
+    });
+    const [row] = await db()
+      .select()
+      .from(pageSumupCredentials)
+      .where(eq(pageSumupCredentials.pageId, hall));
+    expect(row!.apiKeySealed).toMatch(/^sealed1:test-2:/);
+    const after = await resolveSumupCredentials(db(), hall, { credentialsKeys: rotated });
+    expect(after.apiKey.reveal()).toBe('sup_sk_hall_rotated');
   });
 });

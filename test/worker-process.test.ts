@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { newSecret } from '../activities/events/subscribers.ts';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import {
   sumupWebhookSignal,
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
+import { createTestContext, TEST_CREDENTIALS_KEYS, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
 import { orderFromCart, shopPayingEmulator, startCheckout } from './harness/checkout.ts';
 import { startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
@@ -55,6 +55,8 @@ function startWorkerProcess(
       PUBLIC_BASE_URL: 'http://127.0.0.1:9',
       WORKER_METRICS_ADDRESS: metricsAddress,
       LOG_LEVEL: 'info',
+      // The pages' SumUp keys the tests stored are sealed with these.
+      CREDENTIALS_KEYS: TEST_CREDENTIALS_KEYS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -151,7 +153,6 @@ describe('the worker process', () => {
     const subscriber = await startSubscriber(['hang']);
     const secret = newSecret();
     const env = {
-      CREDENTIALS_KEYS: `test-1:${randomBytes(32).toString('base64')}`,
       // Registered at start, idempotently: the second worker finds it made.
       EVENT_SUBSCRIBER_URL: subscriber.url,
       EVENT_SUBSCRIBER_SECRET: secret,

@@ -20,7 +20,8 @@ installTemporalRuntime(
   log,
   config.WORKER_METRICS_ADDRESS === 'off' ? undefined : config.WORKER_METRICS_ADDRESS,
 );
-await applyMigrations(config.DATABASE_URL);
+const credentialsKeys = parseCredentialsKeys(config.CREDENTIALS_KEYS);
+await applyMigrations(config.DATABASE_URL, { credentialsKeys });
 const database = connectDatabase(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: 'rose-checkout-worker',
@@ -37,6 +38,7 @@ try {
       sumupHost: config.SUMUP_API_URL,
       sumupTimeoutMs: config.SUMUP_TIMEOUT_MS,
       publicBaseUrl: config.PUBLIC_BASE_URL,
+      credentialsKeys,
       ...(config.SUMUP_MERCHANT_CODE && config.SUMUP_API_KEY
         ? {
             defaultMerchant: {
@@ -61,7 +63,6 @@ try {
           dataConverter: dataConverterWith(payloadCodec),
         })
       : 'off';
-  const credentialsKeys = parseCredentialsKeys(config.CREDENTIALS_KEYS);
   if (config.EVENT_SUBSCRIBER_URL) {
     if (!config.EVENT_SUBSCRIBER_SECRET)
       throw new Error('EVENT_SUBSCRIBER_URL needs EVENT_SUBSCRIBER_SECRET');

@@ -1,3 +1,4 @@
+import type { KeyRing } from '../../config/key-ring.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
@@ -25,6 +26,8 @@ export interface PaymentSettings {
   publicBaseUrl: string;
   /** Whether refunds for global checkouts go out automatically (pages say for themselves). */
   autoRefundGlobal?: boolean;
+  /** CREDENTIALS_KEYS: pages' SumUp keys are sealed with them. */
+  credentialsKeys?: KeyRing | undefined;
 }
 
 /**
@@ -52,7 +55,7 @@ export function createPaymentActivities(db: Database, settings: PaymentSettings)
   async function gatewayFor(orderId: number, timeoutMs = settings.sumupTimeoutMs) {
     const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
     if (!order) throw new Error(`order ${orderId} does not exist`);
-    const credentials = await resolveSumupCredentials(db, order.pageId, settings.defaultMerchant);
+    const credentials = await resolveSumupCredentials(db, order.pageId, settings);
     const gateway = new SumupGateway(credentials, { host: settings.sumupHost, timeoutMs });
     return { order, gateway, merchantCode: credentials.merchantCode };
   }

@@ -1,38 +1,34 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { pageSumupCredentials } from '../../db/schema/index.ts';
+import { readSumupCredentials } from '../../db/queries/sumup-credentials.ts';
+import type { PaymentSettings } from './checkout-payments.ts';
 import type { SumupCredentials } from './sumup-gateway.ts';
+
+const missing = (message: string) =>
+  ApplicationFailure.nonRetryable(message, 'SumupCredentialsMissing');
 
 /**
  * The merchant a checkout pays: the page's own SumUp account for a page checkout, the
  * default merchant (from the worker's environment) for a global one. Resolved inside the
- * activity, so credentials never travel through workflow inputs, results or history.
+ * activity, at each call to SumUp, so credentials never travel through workflow inputs,
+ * results or history, and a key changed while a checkout is open is the one it uses next.
  */
 export async function resolveSumupCredentials(
   db: Database,
   pageId: number | null,
-  defaultMerchant: SumupCredentials | undefined,
+  settings: Pick<PaymentSettings, 'defaultMerchant' | 'credentialsKeys'>,
 ): Promise<SumupCredentials> {
   if (pageId === null) {
-    if (defaultMerchant) return defaultMerchant;
-    throw ApplicationFailure.nonRetryable(
-      'no default SumUp merchant is configured for global checkouts',
-      'SumupCredentialsMissing',
-    );
+    if (settings.defaultMerchant) return settings.defaultMerchant;
+    throw missing('no default SumUp merchant is configured for global checkouts');
   }
-  const [row] = await db
-    .select({
-      merchantCode: pageSumupCredentials.merchantCode,
-      apiKey: pageSumupCredentials.apiKey,
-    })
-    .from(pageSumupCredentials)
-    .where(eq(pageSumupCredentials.pageId, pageId));
-  if (!row) {
-    throw ApplicationFailure.nonRetryable(
-      `page ${pageId} has no SumUp credentials`,
-      'SumupCredentialsMissing',
-    );
+  let credentials;
+  try {
+    credentials = await readSumupCredentials(db, settings.credentialsKeys, pageId);
+  } catch (error) {
+    // No key ring, or the key that sealed it is gone from it: the message names no secret.
+    throw missing(`page ${pageId}'s SumUp key cannot be read: ${(error as Error).message}`);
   }
-  return row;
+  if (!credentials) throw missing(`page ${pageId} has no SumUp credentials`);
+  return credentials;
 }

@@ -45,7 +45,7 @@ export async function issueRefund(
       'RefundMissing',
     );
   }
-  const credentials = await resolveSumupCredentials(db, order.pageId, settings.defaultMerchant);
+  const credentials = await resolveSumupCredentials(db, order.pageId, settings);
   const gateway = new SumupGateway(credentials, {
     host: settings.sumupHost,
     timeoutMs: settings.sumupTimeoutMs,

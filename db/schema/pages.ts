@@ -46,14 +46,29 @@ export const pagePaymentSettings = pgTable(
 
 /**
  * A page's SumUp credentials. A table of their own, so that no query of pages or settings
- * ever selects them; read back as Secret values that print as "[redacted]".
+ * ever selects them; the API key sealed with CREDENTIALS_KEYS (db/queries/sumup-credentials.ts).
  */
-export const pageSumupCredentials = pgTable('page_sumup_credentials', {
-  pageId: integer('page_id')
-    .primaryKey()
-    .references(() => pages.id, { onDelete: 'cascade' }),
-  merchantCode: secretText('merchant_code').notNull(),
-  apiKey: secretText('api_key').notNull(),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const pageSumupCredentials = pgTable(
+  'page_sumup_credentials',
+  {
+    pageId: integer('page_id')
+      .primaryKey()
+      .references(() => pages.id, { onDelete: 'cascade' }),
+    merchantCode: secretText('merchant_code').notNull(),
+    /** AES-256-GCM under a key of CREDENTIALS_KEYS, with the key's id (db/sealed.ts). */
+    apiKeySealed: text('api_key_sealed'),
+    /** What may be shown of the key. */
+    apiKeyLast4: text('api_key_last4'),
+    /** Keys stored before migration 0010, in clear until migrating seals them; then null. */
+    apiKey: secretText('api_key'),
+    createdAt: createdAt(),
+    /** When the credentials were last set. */
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check(
+      'page_sumup_credentials_key_sealed_or_clear',
+      sql`(${t.apiKeySealed} IS NULL) <> (${t.apiKey} IS NULL) AND (${t.apiKeySealed} IS NULL) = (${t.apiKeyLast4} IS NULL)`,
+    ),
+  ],
+);

@@ -6,11 +6,12 @@ import {
   calendarSlots,
   pagePaymentSettings,
   pages,
-  pageSumupCredentials,
   products,
   ticketTypes,
 } from '../../db/schema/index.ts';
 import { Secret } from '../../db/secret.ts';
+import { storeSumupCredentials } from '../../db/queries/sumup-credentials.ts';
+import type { KeyRing } from '../../config/key-ring.ts';
 
 export const DEMO_PAGE_SLUG = 'rose-ash-hall';
 
@@ -31,6 +32,7 @@ export interface DemoShop {
 export async function seedDemoShop(
   db: Database,
   merchant: { merchantCode: string; apiKey: string },
+  credentialsKeys: KeyRing | undefined,
 ): Promise<{ shop: DemoShop; created: boolean }> {
   const [existing] = await db.select().from(pages).where(eq(pages.slug, DEMO_PAGE_SLUG));
   if (existing) return { shop: await readDemoShop(db, existing.id), created: false };
@@ -40,9 +42,8 @@ export async function seedDemoShop(
       .values({ slug: DEMO_PAGE_SLUG, title: 'Rose Ash Hall' })
       .returning();
     const pageId = page!.id;
-    await tx.insert(pageSumupCredentials).values({
-      pageId,
-      merchantCode: new Secret(merchant.merchantCode),
+    await storeSumupCredentials(tx, credentialsKeys, pageId, {
+      merchantCode: merchant.merchantCode,
       apiKey: new Secret(merchant.apiKey),
     });
     await tx

@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { connectDatabase } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { applyMigrations } from '../../db/migrate.ts';
+import { parseCredentialsKeys } from '../../db/sealed.ts';
 import { embeddedPostgresDir } from '../../db/open.ts';
 import { cliTypeNames, searchAttributes } from '../../workflows/search-attributes.ts';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
@@ -187,10 +188,11 @@ export async function launchStack(options: {
       databaseUrl = server.url;
       return { ...server, output: () => postgresOutput };
     });
-    await applyMigrations(databaseUrl);
     const secrets = await stackSecrets(dataDir);
+    const credentialsKeys = parseCredentialsKeys(secrets.credentialsKeys);
+    await applyMigrations(databaseUrl, { credentialsKeys });
     const connection = connectDatabase(databaseUrl, { applicationName: 'rose-checkout-start' });
-    const { shop, created } = await seedDemoShop(connection.db, EMULATOR_MERCHANT);
+    const { shop, created } = await seedDemoShop(connection.db, EMULATOR_MERCHANT, credentialsKeys);
     await connection.close();
     step(created ? 'demo shop seeded' : 'demo shop found (data kept from the last start)');
 
@@ -250,6 +252,7 @@ export async function launchStack(options: {
       TEMPORAL_ADDRESS: temporalAddress,
       DATABASE_URL: databaseUrl,
       PAYLOAD_CODEC_KEYS: secrets.payloadCodecKeys,
+      CREDENTIALS_KEYS: secrets.credentialsKeys,
       ...options.env,
     };
     let subscriber: Supervised | undefined;
@@ -293,7 +296,6 @@ export async function launchStack(options: {
               SUMUP_API_KEY: EMULATOR_MERCHANT.apiKey,
               PUBLIC_BASE_URL: urls.api,
               WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
-              CREDENTIALS_KEYS: secrets.credentialsKeys,
               ...subscriberEnv,
               ...shared,
             }),

@@ -7,7 +7,8 @@ import {
   type PaymentSettings,
 } from '../../activities/payments/checkout-payments.ts';
 import type { Database } from '../../db/client.ts';
-import { pagePaymentSettings, pageSumupCredentials } from '../../db/schema/index.ts';
+import { storeSumupCredentials } from '../../db/queries/sumup-credentials.ts';
+import { pagePaymentSettings } from '../../db/schema/index.ts';
 import { Secret } from '../../db/secret.ts';
 import { checkout } from '../../workflows/checkout.ts';
 import {
@@ -17,7 +18,7 @@ import {
 } from '../../workflows/checkout-messages.ts';
 import type { Shopper } from '../../workflows/checkout-types.ts';
 import { afterAll, beforeAll } from 'vitest';
-import { createTestContext, type TestContext } from './context.ts';
+import { createTestContext, testCredentialsKeys, type TestContext } from './context.ts';
 import { recordHistories } from './histories.ts';
 import { seedShop } from './seed.ts';
 import { MERCHANT, startSumupFixture, type SumupFixture } from '../sumup/fixture.ts';
@@ -41,9 +42,8 @@ export async function shopPayingEmulator(
   options: { seats: number; autoRefund?: boolean },
 ) {
   const shop = await seedShop(db, { seats: options.seats });
-  await db.insert(pageSumupCredentials).values({
-    pageId: shop.page.id,
-    merchantCode: new Secret(MERCHANT.merchantCode),
+  await storeSumupCredentials(db, testCredentialsKeys, shop.page.id, {
+    merchantCode: MERCHANT.merchantCode,
     apiKey: new Secret(MERCHANT.apiKey),
   });
   if (options.autoRefund) {
@@ -62,6 +62,7 @@ export const emulatorPayments = (f: SumupFixture): PaymentSettings => ({
   sumupHost: f.emulator.url,
   sumupTimeoutMs: 2_000,
   publicBaseUrl: 'http://127.0.0.1:9',
+  credentialsKeys: testCredentialsKeys,
 });
 
 /** What the storefront API does: start the checkout or attach to it, and get the hosted URL. */

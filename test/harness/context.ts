@@ -7,6 +7,7 @@ import { createActivities } from '../../activities/index.ts';
 import type { PaymentSettings } from '../../activities/payments/checkout-payments.ts';
 import type { BookingSettings } from '../../activities/orders/index.ts';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { parseCredentialsKeys } from '../../db/sealed.ts';
 import { databaseUrl, quoteIdent } from './database-url.ts';
 
 export interface TestContext {
@@ -29,11 +30,16 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
+/** The tests' CREDENTIALS_KEYS: pages' SumUp keys are sealed with it, here and in processes. */
+export const TEST_CREDENTIALS_KEYS = `test-1:${randomBytes(32).toString('base64')}`;
+export const testCredentialsKeys = parseCredentialsKeys(TEST_CREDENTIALS_KEYS)!;
+
 /** For tests that never pay: any call to SumUp fails fast. */
 export const NO_PAYMENTS: PaymentSettings = {
   sumupHost: 'http://127.0.0.1:9',
   sumupTimeoutMs: 1_000,
   publicBaseUrl: 'http://127.0.0.1:9',
+  credentialsKeys: testCredentialsKeys,
 };
 
 /** Call in `beforeAll`; close in `afterAll`. */

@@ -1,0 +1,4 @@
+ALTER TABLE "page_sumup_credentials" ALTER COLUMN "api_key" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "page_sumup_credentials" ADD COLUMN "api_key_sealed" text;--> statement-breakpoint
+ALTER TABLE "page_sumup_credentials" ADD COLUMN "api_key_last4" text;--> statement-breakpoint
+ALTER TABLE "page_sumup_credentials" ADD CONSTRAINT "page_sumup_credentials_key_sealed_or_clear" CHECK (("page_sumup_credentials"."api_key_sealed" IS NULL) <> ("page_sumup_credentials"."api_key" IS NULL) AND ("page_sumup_credentials"."api_key_sealed" IS NULL) = ("page_sumup_credentials"."api_key_last4" IS NULL));

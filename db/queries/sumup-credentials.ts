@@ -1,0 +1,121 @@
+import { eq, isNotNull } from 'drizzle-orm';
+import type { KeyRing } from '../../config/key-ring.ts';
+import type { Executor } from '../client.ts';
+import { pageSumupCredentials } from '../schema/index.ts';
+import { CREDENTIALS_KEYS_VARIABLE, seal, unseal } from '../sealed.ts';
+import { Secret } from '../secret.ts';
+
+// A page's SumUp API key is kept sealed (db/sealed.ts): a dump of the database, or a query
+// that strays into the table, holds no key. The sealed value is bound to its page, so a row
+// copied onto another page does not open there.
+
+const purpose = (pageId: number) => `page_sumup_credentials.api_key:${pageId}`;
+
+/** The key ring, or why a SumUp key can be neither sealed nor opened without it. */
+function requireRing(ring: KeyRing | undefined): KeyRing {
+  if (!ring) {
+    throw new Error(
+      `${CREDENTIALS_KEYS_VARIABLE} is not set: pages' SumUp API keys are kept encrypted with it`,
+    );
+  }
+  return ring;
+}
+
+export interface PageSumupCredentials {
+  merchantCode: Secret;
+  apiKey: Secret;
+}
+
+/** Sets (or replaces) a page's merchant and API key, the key sealed. */
+export async function storeSumupCredentials(
+  db: Executor,
+  ring: KeyRing | undefined,
+  pageId: number,
+  credentials: { merchantCode: string; apiKey: Secret },
+): Promise<void> {
+  const key = credentials.apiKey.reveal();
+  const sealed = {
+    merchantCode: new Secret(credentials.merchantCode),
+    apiKeySealed: seal(requireRing(ring), purpose(pageId), key),
+    apiKeyLast4: key.slice(-4),
+    apiKey: null,
+  };
+  await db
+    .insert(pageSumupCredentials)
+    .values({ pageId, ...sealed })
+    .onConflictDoUpdate({
+      target: pageSumupCredentials.pageId,
+      set: { ...sealed, updatedAt: new Date() },
+    });
+}
+
+/** A page's merchant and API key, opened for one call to SumUp; undefined when it has none. */
+export async function readSumupCredentials(
+  db: Executor,
+  ring: KeyRing | undefined,
+  pageId: number,
+): Promise<PageSumupCredentials | undefined> {
+  const [row] = await db
+    .select({
+      merchantCode: pageSumupCredentials.merchantCode,
+      apiKeySealed: pageSumupCredentials.apiKeySealed,
+    })
+    .from(pageSumupCredentials)
+    .where(eq(pageSumupCredentials.pageId, pageId));
+  if (!row) return undefined;
+  if (!row.apiKeySealed) {
+    throw new Error(`page ${pageId}'s SumUp key is not sealed yet: run the migrations`);
+  }
+  return {
+    merchantCode: row.merchantCode,
+    apiKey: unseal(requireRing(ring), purpose(pageId), row.apiKeySealed),
+  };
+}
+
+/** What may be shown of a page's credentials: the merchant, the key's last 4, when set. */
+export async function describeSumupCredentials(db: Executor, pageId: number) {
+  const [row] = await db
+    .select({
+      merchantCode: pageSumupCredentials.merchantCode,
+      apiKeyLast4: pageSumupCredentials.apiKeyLast4,
+      setAt: pageSumupCredentials.updatedAt,
+    })
+    .from(pageSumupCredentials)
+    .where(eq(pageSumupCredentials.pageId, pageId));
+  if (!row) return undefined;
+  return {
+    merchantCode: row.merchantCode.reveal(),
+    apiKeyLast4: row.apiKeyLast4,
+    setAt: row.setAt.toISOString(),
+  };
+}
+
+/**
+ * Seals the keys stored in clear before migration 0010, and empties their clear column.
+ * Runs with the migrations; answers how many it sealed.
+ */
+export async function sealClearSumupKeys(db: Executor, ring: KeyRing | undefined): Promise<number> {
+  const clear = await db
+    .select({ pageId: pageSumupCredentials.pageId, apiKey: pageSumupCredentials.apiKey })
+    .from(pageSumupCredentials)
+    .where(isNotNull(pageSumupCredentials.apiKey));
+  if (clear.length === 0) return 0;
+  if (!ring) {
+    throw new Error(
+      `${clear.length} pages' SumUp API keys are stored in clear: set ${CREDENTIALS_KEYS_VARIABLE} and migrate again to encrypt them`,
+    );
+  }
+  for (const row of clear) {
+    const key = row.apiKey!.reveal();
+    await db
+      .update(pageSumupCredentials)
+      .set({
+        apiKeySealed: seal(ring, purpose(row.pageId), key),
+        apiKeyLast4: key.slice(-4),
+        apiKey: null,
+        updatedAt: new Date(),
+      })
+      .where(eq(pageSumupCredentials.pageId, row.pageId));
+  }
+  return clear.length;
+}
