@@ -7,6 +7,7 @@ import { requireAdmin, requireShopper, type AuthSettings } from './auth.ts';
 import { auditAdmin } from './audit.ts';
 import { adminEndpoints } from './routes/admin.ts';
 import { availabilityEndpoints } from './routes/availability.ts';
+import { catalogueEndpoints, type CatalogueSettings } from './routes/catalogue.ts';
 import { methodNotAllowed, routerOf, type Endpoint } from './endpoint.ts';
 import { createMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -39,6 +40,8 @@ export interface ApiDependencies {
   checkout?: CheckoutSettings;
   /** The payload codec server for the Temporal UI; mounted only when payloads are encrypted. */
   codec?: CodecServerSettings | undefined;
+  /** The admin catalogue: where SumUp keys are checked, and the keys that seal them. */
+  catalogue?: CatalogueSettings;
 }
 
 /** The contract's version; the package's own version moves with every release. */
@@ -76,6 +79,13 @@ export function createApp(deps: ApiDependencies): express.Express {
     ...fragmentEndpoints(deps.db),
     ...availabilityEndpoints(deps.db, publicLimit),
     ...adminEndpoints(deps.db, deps.temporal, deps.taskQueue),
+    ...catalogueEndpoints(
+      deps.db,
+      deps.catalogue ?? {
+        credentialsKeys: undefined,
+        sumup: { host: 'https://api.sumup.com', timeoutMs: 10_000 },
+      },
+    ),
     metrics.endpoint,
   ];
   // The docs describe themselves too, so they read the document once it exists.

@@ -85,6 +85,9 @@ const schema = z.object({
   PAYLOAD_CODEC_KEYS: codecKeysSetting,
   /** `keyId:base64key,…`, the active key first: pages' SumUp keys are sealed. Secret. */
   CREDENTIALS_KEYS: credentialsKeysSetting,
+  /** SumUp's API, or the emulator: a page's new key is checked there before it is stored. */
+  SUMUP_API_URL: z.url().default('https://api.sumup.com'),
+  SUMUP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Origins of the Temporal UI allowed to call the codec server from ops' browsers. */
   CODEC_CORS_ORIGINS: z
     .string()

@@ -24,6 +24,10 @@ const app = createApp({
     dataConverter: dataConverterWith(payloadCodec),
   }),
   taskQueue: config.TEMPORAL_TASK_QUEUE,
+  catalogue: {
+    credentialsKeys,
+    sumup: { host: config.SUMUP_API_URL, timeoutMs: config.SUMUP_TIMEOUT_MS },
+  },
   auth: {
     serviceTokens: config.API_SERVICE_TOKENS,
     adminTokens: config.API_ADMIN_TOKENS,

@@ -260,6 +260,28 @@ export function apiRoutes(ctx: ApiContext): express.Router {
     },
   );
 
+  // The merchant an API key belongs to: what rose-checkout asks before it stores a key. A
+  // merchant not of this key is, to it, one that does not exist (SumUp's 404 problem).
+  on(
+    'get',
+    '/v1/merchants/:merchantCode',
+    () => undefined,
+    (req, res) => {
+      const owner = account(ctx, req, res);
+      if (!owner) return;
+      if (req.params.merchantCode !== owner.merchantCode) {
+        return sendProblem(res, 404, 'Not Found', 'The requested Merchant does not exist.');
+      }
+      res.json({
+        merchant_code: owner.merchantCode,
+        alias: owner.merchantName,
+        country: 'GB',
+        default_currency: 'GBP',
+        default_locale: 'en-GB',
+      });
+    },
+  );
+
   // What SumUp has refunded of a transaction, read back before a refund is sent again.
   on(
     'get',

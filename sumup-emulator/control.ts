@@ -49,6 +49,11 @@ export function controlRoutes(
     res.status(201).json({ merchant_code: body.merchant_code });
   });
 
+  // A merchant revokes an API key in SumUp's dashboard: from now on it answers 401.
+  router.delete('/accounts/:apiKey', (req, res) => {
+    res.status(store.accounts.delete(req.params.apiKey) ? 204 : 404).end();
+  });
+
   const settle = (action: 'pay' | 'fail' | 'expire') => (req: Request, res: Response) => {
     const checkout = store.find(String(req.params.id));
     if (!checkout) return res.status(404).json({ error: 'no such checkout' });

@@ -110,12 +110,14 @@ export class EmulatorStore {
     return checkout;
   }
 
-  private referenceKey(apiKey: string, reference: string): string {
-    return `${apiKey}\u0000${reference}`;
+  // Checkouts belong to the merchant, not to one of its API keys: a key made later (a
+  // rotation) sees them all, as SumUp's does.
+  private referenceKey(merchantCode: string, reference: string): string {
+    return `${merchantCode}\u0000${reference}`;
   }
 
   private indexReference(checkout: Checkout): void {
-    const key = this.referenceKey(checkout.account.apiKey, checkout.reference);
+    const key = this.referenceKey(checkout.account.merchantCode, checkout.reference);
     const ids = this.byReference.get(key) ?? new Set<string>();
     this.byReference.set(key, ids.add(checkout.id));
   }
@@ -123,7 +125,7 @@ export class EmulatorStore {
   /** A checkout as its owner sees it; another account's checkout does not exist for them. */
   get(account: Account, id: string): Checkout | undefined {
     const checkout = this.checkouts.get(id);
-    if (!checkout || checkout.account.apiKey !== account.apiKey) return undefined;
+    if (!checkout || checkout.account.merchantCode !== account.merchantCode) return undefined;
     return this.expireIfLapsed(checkout);
   }
 
@@ -141,8 +143,10 @@ export class EmulatorStore {
   list(account: Account, reference?: string): Checkout[] {
     const candidates =
       reference === undefined
-        ? [...this.checkouts.values()].filter((c) => c.account.apiKey === account.apiKey)
-        : [...(this.byReference.get(this.referenceKey(account.apiKey, reference)) ?? [])].map(
+        ? [...this.checkouts.values()].filter(
+            (c) => c.account.merchantCode === account.merchantCode,
+          )
+        : [...(this.byReference.get(this.referenceKey(account.merchantCode, reference)) ?? [])].map(
             (id) => this.checkouts.get(id)!,
           );
     return candidates.map((c) => this.expireIfLapsed(c));
@@ -167,7 +171,7 @@ export class EmulatorStore {
     if (checkout.status === 'EXPIRED') throw new StateError('CHECKOUT_SESSION_IS_EXPIRED');
     if (changes.reference !== undefined && changes.reference !== checkout.reference) {
       this.byReference
-        .get(this.referenceKey(checkout.account.apiKey, checkout.reference))
+        .get(this.referenceKey(checkout.account.merchantCode, checkout.reference))
         ?.delete(checkout.id);
       Object.assign(checkout, changes);
       this.indexReference(checkout);
@@ -211,7 +215,7 @@ export class EmulatorStore {
     transactionId: string,
   ): { checkout: Checkout; transaction: Transaction } | undefined {
     for (const checkout of this.checkouts.values()) {
-      if (checkout.account.apiKey !== account.apiKey) continue;
+      if (checkout.account.merchantCode !== account.merchantCode) continue;
       const transaction = checkout.transactions.find((t) => t.id === transactionId);
       if (transaction) return { checkout, transaction };
     }

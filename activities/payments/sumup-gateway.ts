@@ -95,6 +95,23 @@ export class SumupGateway {
     }
   }
 
+  /**
+   * Whether SumUp takes the key for the merchant: answers SumUp's verdict rather than
+   * throwing for a refusal (401, 403, 404); throws when SumUp cannot be asked.
+   */
+  async checkMerchant(): Promise<'accepted' | 'key_refused' | 'not_this_merchant'> {
+    try {
+      await this.sdk.merchants.get(this.credentials.merchantCode.reveal());
+      return 'accepted';
+    } catch (error) {
+      if (error instanceof APIError && (error.status === 401 || error.status === 403)) {
+        return 'key_refused';
+      }
+      if (error instanceof APIError && error.status === 404) return 'not_this_merchant';
+      throw classifySumupError('get merchant', error);
+    }
+  }
+
   async getCheckout(id: string): Promise<CheckoutSnapshot> {
     try {
       return snapshot(await this.sdk.checkouts.get(id));

@@ -9,6 +9,7 @@ import {
   tickets,
   ticketTypes,
 } from '../schema/index.ts';
+import { productOnSale } from './on-sale.ts';
 import { lockCalendars, timeTaken } from './booking-clashes.ts';
 import type { LineKind, LineProblem, Shopper } from '../../workflows/checkout-types.ts';
 import { heldLines } from './held-lines.ts';
@@ -41,7 +42,7 @@ export async function addProduct(
   const [product] = await db
     .select({ id: products.id })
     .from(products)
-    .where(and(eq(products.id, productId), eq(products.active, true)));
+    .where(and(eq(products.id, productId), productOnSale));
   if (!product) return 'unknown_product';
   const liveLine =
     shopper.userId !== undefined

@@ -8,6 +8,7 @@ import {
   tickets,
   ticketTypes,
 } from '../schema/index.ts';
+import { productOnSale } from './on-sale.ts';
 
 /** Who a cart belongs to: a signed-in user, else an anonymous session. */
 export type Shopper =
@@ -55,7 +56,7 @@ export async function readPricedCart(
     scope.pageId === null ? undefined : eq(column, scope.pageId);
 
   const productQuery = db
-    .select({ line: cartLines, product: products })
+    .select({ line: cartLines, product: products, onSale: productOnSale })
     .from(cartLines)
     .innerJoin(products, eq(products.id, cartLines.productId))
     .where(and(ownsLine, isNull(cartLines.deletedAt), onPage(products.pageId)))
@@ -104,7 +105,7 @@ export async function readPricedCart(
       : await ticketQuery;
 
   return [
-    ...productLines.map(({ line, product }): PricedLine => ({
+    ...productLines.map(({ line, product, onSale }): PricedLine => ({
       kind: 'product',
       id: line.id,
       productId: product.id,
@@ -113,7 +114,7 @@ export async function readPricedCart(
       quantity: line.quantity,
       unitPriceMinor: product.priceMinor,
       currency: product.currency,
-      ...(product.active ? {} : { problem: 'product_unavailable' as const }),
+      ...(onSale ? {} : { problem: 'product_unavailable' as const }),
     })),
     ...bookings.map(({ entry, pageId }): PricedLine => ({
       kind: 'booking',

@@ -1,5 +1,14 @@
 import { boolean, integer, pgTable, text, unique } from 'drizzle-orm/pg-core';
-import { createdAt, currency, isoCurrency, minorUnits, nonNegative, updatedAt } from './columns.ts';
+import {
+  createdAt,
+  currency,
+  externalRef,
+  isoCurrency,
+  minorUnits,
+  nonNegative,
+  retiredAt,
+  updatedAt,
+} from './columns.ts';
 import { pages } from './pages.ts';
 
 /** A product in a page's market. Its price is read here at checkout, never from the client. */
@@ -15,6 +24,8 @@ export const products = pgTable(
     priceMinor: minorUnits('price_minor').notNull(),
     currency: currency().notNull(),
     active: boolean('active').notNull().default(true),
+    ref: externalRef().unique('products_ref_key'),
+    retiredAt: retiredAt(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { char, check, integer, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { char, check, integer, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { customType } from 'drizzle-orm/pg-core';
 import { Secret } from '../secret.ts';
 
@@ -8,6 +8,14 @@ export const minorUnits = (name: string) => integer(name);
 
 /** ISO 4217 alphabetic code. */
 export const currency = (name = 'currency') => char(name, { length: 3 });
+
+/**
+ * The id another service gives a row it syncs to us through the admin API (`PUT …/{ref}`);
+ * null for rows made otherwise.
+ */
+export const externalRef = () => text('ref');
+/** When the admin API retired the row: kept for orders, no longer sold. */
+export const retiredAt = () => timestamp('retired_at', { withTimezone: true });
 
 export const createdAt = () =>
   timestamp('created_at', { withTimezone: true }).notNull().defaultNow();

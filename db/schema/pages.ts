@@ -1,6 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, integer, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
-import { createdAt, currency, isoCurrency, secretText, updatedAt } from './columns.ts';
+import {
+  createdAt,
+  currency,
+  externalRef,
+  isoCurrency,
+  retiredAt,
+  secretText,
+  updatedAt,
+} from './columns.ts';
 
 /** What becomes of a paid booking the organiser leaves unanswered (PROVISIONAL_BOOKING_DAYS). */
 export const unansweredBookingPolicies = ['accept', 'decline'] as const;
@@ -17,6 +25,8 @@ export const pages = pgTable('pages', {
   title: text('title').notNull(),
   /** The shopper paid: silence keeps the booking unless the page says otherwise. */
   unansweredBookings: unansweredBookingPolicy('unanswered_bookings').notNull().default('accept'),
+  ref: externalRef().unique('pages_ref_key'),
+  retiredAt: retiredAt(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

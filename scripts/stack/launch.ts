@@ -326,6 +326,7 @@ export async function launchStack(options: {
             HOST: '127.0.0.1',
             API_SERVICE_TOKENS: secrets.serviceToken,
             API_ADMIN_TOKENS: `stack:${secrets.adminToken}`,
+            SUMUP_API_URL: urls.emulator,
             SHOPPER_TOKEN_SECRET: secrets.shopperTokenSecret,
             CODEC_CORS_ORIGINS: `${urls.temporalUi},http://localhost:${ports.temporalUi}`,
             ...shared,

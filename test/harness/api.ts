@@ -5,7 +5,7 @@ import express, { type Response as ExpressResponse } from 'express';
 import { createApp, type ApiDependencies } from '../../api/app.ts';
 import { signShopperToken } from '../../api/shopper-token.ts';
 import type { Shopper } from '../../workflows/checkout-types.ts';
-import type { TestContext } from './context.ts';
+import { NO_PAYMENTS, testCredentialsKeys, type TestContext } from './context.ts';
 import { ContractChecker } from './contract.ts';
 
 export interface TestApi {
@@ -38,6 +38,7 @@ export async function startApi(
       | 'codec'
       | 'trustProxy'
       | 'checkout'
+      | 'catalogue'
       | 'temporal'
     >
   > = {},
@@ -53,6 +54,11 @@ export async function startApi(
       serviceTokens: [serviceToken],
       shopperTokenSecret: shopperSecret,
       adminTokens: [{ name: 'door', token: adminToken }],
+    },
+    // Keys are sealed as the worker of the tests opens them; SumUp unreachable unless given.
+    catalogue: {
+      credentialsKeys: testCredentialsKeys,
+      sumup: { host: NO_PAYMENTS.sumupHost, timeoutMs: NO_PAYMENTS.sumupTimeoutMs },
     },
     ...options,
   });

@@ -1,0 +1,96 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Database, Executor } from '../../db/client.ts';
+import { pages, products } from '../../db/schema/index.ts';
+import { livePage } from './pages.ts';
+import { refused, sameAs, type Upserted } from './upsert.ts';
+
+/** A product as another service syncs it: `PUT /v1/admin/products/{productRef}`. */
+export interface ProductInput {
+  pageRef: string;
+  title: string;
+  priceMinor: number;
+  currency: string;
+  active: boolean;
+}
+
+export type ProductView = ProductInput & {
+  ref: string;
+  /** What the storefront puts in carts (`POST /v1/cart/products {productId}`). */
+  productId: number;
+  retiredAt: string | null;
+};
+
+async function viewOf(db: Executor, ref: string): Promise<ProductView | undefined> {
+  const [row] = await db
+    .select({ product: products, pageRef: pages.ref })
+    .from(products)
+    .innerJoin(pages, eq(pages.id, products.pageId))
+    .where(eq(products.ref, ref));
+  if (!row) return undefined;
+  const { product } = row;
+  return {
+    ref,
+    productId: product.id,
+    pageRef: row.pageRef ?? '',
+    title: product.title,
+    priceMinor: product.priceMinor,
+    currency: product.currency,
+    active: product.active,
+    retiredAt: product.retiredAt?.toISOString() ?? null,
+  };
+}
+
+export const readProduct = (db: Executor, ref: string) => viewOf(db, ref);
+
+/**
+ * Creates or replaces a product, in one transaction. Its currency is its page's; a new price
+ * applies to carts from now on (an open checkout keeps what its order snapshotted). A repeat
+ * changes nothing; a PUT of a retired product brings it back.
+ */
+export function putProduct(
+  db: Database,
+  ref: string,
+  input: ProductInput,
+): Promise<Upserted<ProductView>> {
+  return db.transaction(async (tx) => {
+    const page = await livePage(tx, input.pageRef, 'body.pageRef');
+    if ('kind' in page) return page;
+    if (input.currency !== page.currency) {
+      return refused(
+        400,
+        'currency_not_taken',
+        `The page takes ${page.currency || 'no currency yet'}.`,
+        'body.currency',
+      );
+    }
+    const fields = {
+      pageId: page.id,
+      title: input.title,
+      priceMinor: input.priceMinor,
+      currency: input.currency,
+      active: input.active,
+      retiredAt: null,
+    };
+    const [existing] = await tx.select().from(products).where(eq(products.ref, ref)).for('update');
+    if (!existing) {
+      // The slug is the ref: unique with it, and the page's other products keep theirs.
+      await tx.insert(products).values({ ref, slug: ref, ...fields });
+      return { kind: 'created', view: (await viewOf(tx, ref))! };
+    }
+    if (sameAs(existing, fields)) return { kind: 'unchanged', view: (await viewOf(tx, ref))! };
+    await tx
+      .update(products)
+      .set({ ...fields, updatedAt: new Date() })
+      .where(eq(products.id, existing.id));
+    return { kind: 'replaced', view: (await viewOf(tx, ref))! };
+  });
+}
+
+/** Retires a product: lines in carts become unavailable; orders keep their snapshot. */
+export async function retireProduct(db: Database, ref: string) {
+  await db
+    .update(products)
+    .set({ retiredAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(products.ref, ref), isNull(products.retiredAt)));
+  return viewOf(db, ref);
+}

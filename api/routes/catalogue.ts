@@ -1,0 +1,284 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import type { KeyRing } from '../../config/key-ring.ts';
+import type { Database } from '../../db/client.ts';
+import {
+  storeSumupCredentials,
+  describeSumupCredentials,
+} from '../../db/queries/sumup-credentials.ts';
+import { unansweredBookingPolicies } from '../../db/schema/index.ts';
+import { Secret } from '../../db/secret.ts';
+import { livePage, putPage, readPage, retirePage } from '../../activities/catalogue/pages.ts';
+import { putProduct, readProduct, retireProduct } from '../../activities/catalogue/products.ts';
+import type { Refused, Upserted } from '../../activities/catalogue/upsert.ts';
+import { SumupGateway } from '../../activities/payments/sumup-gateway.ts';
+import { endpoint, type Endpoint } from '../endpoint.ts';
+import { ApiProblem, problemResponses } from '../problem.ts';
+
+// The catalogue and pages, written by the services that own them (seed 003: no
+// cross-service joins): idempotent PUTs by the caller's own ref, soft DELETEs, and a page's
+// SumUp credentials, write-only. All of it audited, as every admin call is.
+
+export interface CatalogueSettings {
+  /** CREDENTIALS_KEYS: the pages' SumUp keys are sealed with it. */
+  credentialsKeys: KeyRing | undefined;
+  /** Where a page's new SumUp key is checked before it is stored. */
+  sumup: { host: string; timeoutMs: number };
+}
+
+const admin = { access: 'admin', tag: 'catalogue' } as const;
+
+const ref = z
+  .string()
+  .regex(/^[A-Za-z0-9._~-]{1,100}$/, 'a ref: 1 to 100 of A-Z a-z 0-9 . _ ~ -')
+  .describe("The caller's own id for it: PUT again with it to replace.");
+const title = z.string().trim().min(1).max(200);
+const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code, as GBP')
+  .describe('ISO 4217.');
+const priceMinor = z
+  .number()
+  .int('a whole number of minor units (pence, cents)')
+  .min(0)
+  .max(100_000_000)
+  .describe('In minor units.');
+
+const pageBody = z
+  .object({
+    title,
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -'),
+    currency,
+    checkoutReferencePrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,20}$/, '1 to 20 of A-Z a-z 0-9 _ -')
+      .describe("Starts each SumUp checkout's reference, so the merchant can tell its source."),
+    autoRefund: z
+      .boolean()
+      .default(false)
+      .describe('Refunds the engine owes go out through SumUp on their own.'),
+    unansweredBookings: z
+      .enum(unansweredBookingPolicies)
+      .default('accept')
+      .describe('What becomes of a paid booking the organiser leaves unanswered.'),
+  })
+  .strict();
+const sumupView = z.object({
+  merchantCode: z.string(),
+  apiKeyLast4: z.string().nullable().describe('All that is ever shown of the key.'),
+  setAt: z.string(),
+});
+const pageView = pageBody.extend({
+  ref: z.string(),
+  pageId: z.number().int().describe('What the storefront names it by in checkouts.'),
+  retiredAt: z.string().nullable(),
+  sumup: sumupView.nullable(),
+});
+const productBody = z
+  .object({
+    pageRef: ref.describe("The page's ref."),
+    title,
+    priceMinor,
+    currency,
+    active: z.boolean().default(true).describe('Off: not sold for now.'),
+  })
+  .strict();
+const productView = productBody.extend({
+  ref: z.string(),
+  productId: z.number().int().describe('What the storefront puts in carts.'),
+  retiredAt: z.string().nullable(),
+});
+const sumupBody = z
+  .object({
+    merchantCode: z.string().regex(/^[A-Z0-9]{2,32}$/, "SumUp's merchant code, as MK10CL2A"),
+    apiKey: z
+      .string()
+      .min(8)
+      .max(200)
+      .describe('Checked against SumUp, then stored encrypted; never shown again.'),
+  })
+  .strict();
+
+const refusal = (r: Refused) =>
+  new ApiProblem(
+    r.status,
+    r.code,
+    r.message,
+    r.field ? [{ field: r.field, message: r.message }] : [],
+    r.extra,
+  );
+
+/** 201 created, 200 replaced or unchanged, or the refusal as a problem. */
+function answer<View>(res: Response, done: Upserted<View>) {
+  if (done.kind === 'refused') throw refusal(done);
+  res.status(done.kind === 'created' ? 201 : 200).json(done.view);
+}
+
+function found<View>(view: View | undefined, what: string): View {
+  if (!view) throw new ApiProblem(404, `${what}_not_found`, `No ${what} has that ref.`);
+  return view;
+}
+
+const putResponses = (schema: z.ZodType) => ({
+  200: { description: 'Replaced, or already so (a repeat changes nothing).', schema },
+  201: { description: 'Created.', schema },
+  ...problemResponses(400, 404, 409),
+});
+const readResponses = (schema: z.ZodType) => ({
+  200: { description: 'As stored.', schema },
+  ...problemResponses(400, 404),
+});
+
+/**
+ * A resource another service syncs by its own ref: PUT (create or replace), GET, and DELETE
+ * (retire), at `path`, whose one parameter is the ref.
+ */
+function resource<Body extends z.ZodType, View>(spec: {
+  path: string;
+  what: string;
+  /** For PUT, GET and DELETE. */
+  summaries: [string, string, string];
+  body: Body;
+  view: z.ZodType;
+  put: (ref: string, body: z.output<Body>) => Promise<Upserted<View>>;
+  read: (ref: string) => Promise<View | undefined>;
+  retire: (ref: string) => Promise<View | undefined>;
+}): Endpoint[] {
+  const name = /:(\w+)$/.exec(spec.path)![1]!;
+  const params = z.object({ [name]: ref });
+  const refOf = (p: Record<string, string>) => p[name]!;
+  const [putSummary, getSummary, deleteSummary] = spec.summaries;
+  return [
+    endpoint(
+      {
+        ...admin,
+        method: 'put',
+        path: spec.path,
+        summary: putSummary,
+        params,
+        body: spec.body,
+        responses: putResponses(spec.view),
+      },
+      async ({ params: p, body }, _req, res) =>
+        answer(res, await spec.put(refOf(p), body as z.output<Body>)),
+    ),
+    endpoint(
+      {
+        ...admin,
+        method: 'get',
+        path: spec.path,
+        summary: getSummary,
+        params,
+        responses: readResponses(spec.view),
+      },
+      async ({ params: p }, _req, res) => {
+        res.json(found(await spec.read(refOf(p)), spec.what));
+      },
+    ),
+    endpoint(
+      {
+        ...admin,
+        method: 'delete',
+        path: spec.path,
+        summary: deleteSummary,
+        params,
+        responses: readResponses(spec.view),
+      },
+      async ({ params: p }, _req, res) => {
+        res.json(found(await spec.retire(refOf(p)), spec.what));
+      },
+    ),
+  ];
+}
+
+export function catalogueEndpoints(db: Database, settings: CatalogueSettings): Endpoint[] {
+  const pageParams = z.object({ pageRef: ref });
+  return [
+    ...resource({
+      path: '/v1/admin/pages/:pageRef',
+      what: 'page',
+      summaries: [
+        'Create or replace a page',
+        'A page, with what may be shown of its SumUp credentials',
+        'Retire a page: nothing of it is sold any more; orders keep theirs',
+      ],
+      body: pageBody,
+      view: pageView,
+      put: (ref, body) => putPage(db, ref, body),
+      read: (ref) => readPage(db, ref),
+      retire: (ref) => retirePage(db, ref),
+    }),
+    endpoint(
+      {
+        ...admin,
+        method: 'put',
+        path: '/v1/admin/pages/:pageRef/sumup',
+        summary: "Set a page's SumUp merchant and API key, checked against SumUp first",
+        params: pageParams,
+        body: sumupBody,
+        responses: {
+          200: { description: 'Stored, the key encrypted.', schema: sumupView },
+          ...problemResponses(400, 404, 409, 422, 503),
+        },
+      },
+      async ({ params, body }, _req, res) => {
+        const page = await livePage(db, params.pageRef, 'path.pageRef');
+        if ('kind' in page) throw refusal(page);
+        const credentials = {
+          merchantCode: new Secret(body.merchantCode),
+          apiKey: new Secret(body.apiKey),
+        };
+        const verdict = await new SumupGateway(credentials, settings.sumup)
+          .checkMerchant()
+          .catch(() => {
+            throw new ApiProblem(503, 'sumup_unavailable', 'SumUp could not be asked; try again.');
+          });
+        if (verdict === 'key_refused') {
+          throw new ApiProblem(422, 'sumup_key_refused', 'SumUp refused the API key.', [
+            { field: 'body.apiKey', message: 'refused by SumUp' },
+          ]);
+        }
+        if (verdict === 'not_this_merchant') {
+          throw new ApiProblem(422, 'sumup_merchant_mismatch', "The key is not that merchant's.", [
+            { field: 'body.merchantCode', message: 'not the merchant of this key' },
+          ]);
+        }
+        await storeSumupCredentials(db, settings.credentialsKeys, page.id, {
+          merchantCode: body.merchantCode,
+          apiKey: credentials.apiKey,
+        });
+        res.json(await describeSumupCredentials(db, page.id));
+      },
+    ),
+    endpoint(
+      {
+        ...admin,
+        method: 'get',
+        path: '/v1/admin/pages/:pageRef/sumup',
+        summary: "What may be shown of a page's SumUp credentials: never the key",
+        params: pageParams,
+        responses: readResponses(sumupView),
+      },
+      async ({ params }, _req, res) => {
+        const page = found(await readPage(db, params.pageRef), 'page');
+        if (!page.sumup)
+          throw new ApiProblem(404, 'sumup_not_set', 'The page has no SumUp credentials.');
+        res.json(page.sumup);
+      },
+    ),
+    ...resource({
+      path: '/v1/admin/products/:productRef',
+      what: 'product',
+      summaries: [
+        'Create or replace a product',
+        'A product',
+        'Retire a product: lines in carts become unavailable; orders keep their snapshot',
+      ],
+      body: productBody,
+      view: productView,
+      put: (ref, body) => putProduct(db, ref, body),
+      read: (ref) => readProduct(db, ref),
+      retire: (ref) => retireProduct(db, ref),
+    }),
+  ];
+}

@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
+import { adminAudit, orderItems, pageSumupCredentials, products } from '../db/schema/index.ts';
+import { sumupWebhookSignal } from '../workflows/checkout-messages.ts';
+import type { checkout } from '../workflows/checkout.ts';
+import { startApi, type TestApi } from './harness/api.ts';
+import { emulatorSuite, orderFromCart, startCheckout, sumupIdOf } from './harness/checkout.ts';
+import type { TestContext } from './harness/context.ts';
+import { MERCHANT, OTHER_MERCHANT, type SumupFixture } from './sumup/fixture.ts';
+
+let ctx: TestContext;
+let f: SumupFixture;
+let payments: PaymentSettings;
+let api: TestApi;
+emulatorSuite('api-catalogue', (suite) => ({ ctx, f, payments } = suite));
+beforeAll(async () => {
+  api = await startApi(ctx, {
+    catalogue: {
+      credentialsKeys: payments.credentialsKeys,
+      sumup: { host: f.emulator.url, timeoutMs: 2_000 },
+    },
+  });
+});
+afterAll(() => api?.close());
+
+const db = () => ctx.database.db;
+const put = (path: string, body: unknown) =>
+  api.admin(path, { method: 'PUT', body: JSON.stringify(body) });
+const get = (path: string) => api.admin(path);
+const del = (path: string) => api.admin(path, { method: 'DELETE' });
+/** Status, and the body (a problem: its code and first field). */
+const answerOf = async (res: Response) => {
+  const body = (await res.json()) as Record<string, unknown> & {
+    code?: string;
+    fields?: { field: string }[];
+  };
+  return { status: res.status, body, code: body.code, field: body.fields?.[0]?.field };
+};
+
+const newRef = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
+const pageInput = (ref: string) => ({
+  title: 'The Hall',
+  slug: ref.toLowerCase(),
+  currency: 'GBP',
+  checkoutReferencePrefix: 'hall',
+  autoRefund: true,
+});
+/** A page made through the API, and answered as it was stored. */
+async function newPage() {
+  const ref = newRef('page');
+  const made = await answerOf(await put(`/v1/admin/pages/${ref}`, pageInput(ref)));
+  expect(made.status).toBe(201);
+  return { ref, pageId: made.body.pageId as number };
+}
+
+describe('pages through the admin API', () => {
+  it('creates, repeats without change, replaces, retires and brings back a page; refuses what does not fit', async () => {
+    const ref = newRef('page');
+    const body = pageInput(ref);
+    const created = await answerOf(await put(`/v1/admin/pages/${ref}`, body));
+    expect(created).toMatchObject({
+      status: 201,
+      body: { ...body, ref, unansweredBookings: 'accept', retiredAt: null, sumup: null },
+    });
+    const repeat = await answerOf(await put(`/v1/admin/pages/${ref}`, body));
+    expect(repeat).toMatchObject({ status: 200, body: created.body });
+    expect((await answerOf(await get(`/v1/admin/pages/${ref}`))).body).toEqual(created.body);
+
+    const replaced = await answerOf(
+      await put(`/v1/admin/pages/${ref}`, {
+        ...body,
+        title: 'The Great Hall',
+        unansweredBookings: 'decline',
+      }),
+    );
+    expect(replaced).toMatchObject({
+      status: 200,
+      body: { title: 'The Great Hall', unansweredBookings: 'decline', pageId: created.body.pageId },
+    });
+
+    // Refused, changing nothing.
+    const other = await newPage();
+    const refusals: [string, unknown, number, string, string | undefined][] = [
+      [ref, { ...body, slug: other.ref.toLowerCase() }, 409, 'slug_taken', 'body.slug'],
+      [ref, { ...body, currency: 'gbp' }, 400, 'invalid_input', 'body.currency'],
+      [ref, { ...body, colour: 'red' }, 400, 'invalid_input', 'body'],
+      ['x'.repeat(101), body, 400, 'invalid_input', 'path.pageRef'],
+      ['bad ref', body, 400, 'invalid_input', 'path.pageRef'],
+    ];
+    for (const [target, input, status, code, field] of refusals) {
+      const refused = await answerOf(
+        await put(`/v1/admin/pages/${encodeURIComponent(target)}`, input),
+      );
+      expect([refused.status, refused.code, refused.field], JSON.stringify(input)).toEqual([
+        status,
+        code,
+        field,
+      ]);
+    }
+    expect((await answerOf(await get(`/v1/admin/pages/${ref}`))).body).toEqual(replaced.body);
+
+    const retired = await answerOf(await del(`/v1/admin/pages/${ref}`));
+    expect(retired.body.retiredAt).toEqual(expect.any(String));
+    // Nothing new goes on a retired page.
+    const product = await answerOf(
+      await put(`/v1/admin/products/${newRef('mug')}`, {
+        pageRef: ref,
+        title: 'Mug',
+        priceMinor: 850,
+        currency: 'GBP',
+      }),
+    );
+    expect([product.status, product.code, product.field]).toEqual([
+      409,
+      'page_retired',
+      'body.pageRef',
+    ]);
+    // A sync that sends it again brings it back.
+    const back = await answerOf(await put(`/v1/admin/pages/${ref}`, body));
+    expect([back.status, back.body.retiredAt]).toEqual([200, null]);
+    expect((await answerOf(await get(`/v1/admin/pages/${newRef('none')}`))).status).toBe(404);
+  });
+
+  it("checks a page's SumUp key with SumUp before storing it encrypted, and never shows it", async () => {
+    const { ref, pageId } = await newPage();
+    const path = `/v1/admin/pages/${ref}/sumup`;
+    const refusals: [object, string, string][] = [
+      [
+        { merchantCode: MERCHANT.merchantCode, apiKey: 'sup_sk_not_a_real_key' },
+        'sumup_key_refused',
+        'body.apiKey',
+      ],
+      [
+        { merchantCode: MERCHANT.merchantCode, apiKey: OTHER_MERCHANT.apiKey },
+        'sumup_merchant_mismatch',
+        'body.merchantCode',
+      ],
+    ];
+    for (const [body, code, field] of refusals) {
+      const refused = await answerOf(await put(path, body));
+      expect([refused.status, refused.code, refused.field]).toEqual([422, code, field]);
+    }
+    expect((await answerOf(await get(path))).status).toBe(404);
+    expect(await db().select().from(pageSumupCredentials)).toEqual([]);
+
+    const stored = await answerOf(
+      await put(path, { merchantCode: MERCHANT.merchantCode, apiKey: MERCHANT.apiKey }),
+    );
+    expect(stored).toMatchObject({
+      status: 200,
+      body: {
+        merchantCode: MERCHANT.merchantCode,
+        apiKeyLast4: MERCHANT.apiKey.slice(-4),
+        setAt: expect.any(String),
+      },
+    });
+    expect((await answerOf(await get(`/v1/admin/pages/${ref}`))).body.sumup).toEqual(stored.body);
+    const [row] = await db()
+      .select()
+      .from(pageSumupCredentials)
+      .where(eq(pageSumupCredentials.pageId, pageId));
+    expect(row!.apiKey).toBeNull();
+    // Neither the table nor the audit of these calls holds the key.
+    const audit = await db().select().from(adminAudit);
+    for (const text of [JSON.stringify(row), JSON.stringify(audit)]) {
+      expect(text).not.toContain(MERCHANT.apiKey);
+      expect(text).not.toContain(OTHER_MERCHANT.apiKey);
+    }
+  });
+});
+
+describe('products through the admin API', () => {
+  it('creates, repeats, replaces and retires a product; a new price reaches carts, not open checkouts', async () => {
+    const page = await newPage();
+    const ref = newRef('mug');
+    const body = { pageRef: page.ref, title: 'Mug', priceMinor: 850, currency: 'GBP' };
+    const created = await answerOf(await put(`/v1/admin/products/${ref}`, body));
+    expect(created).toMatchObject({
+      status: 201,
+      body: { ...body, ref, active: true, retiredAt: null, productId: expect.any(Number) },
+    });
+    expect(await answerOf(await put(`/v1/admin/products/${ref}`, body))).toMatchObject({
+      status: 200,
+      body: created.body,
+    });
+    const productId = created.body.productId as number;
+
+    // A shopper has it in the cart; a checkout snapshots it; then the price changes.
+    const shopper = { userId: `u-${randomUUID()}` };
+    const added = await api.call('/v1/cart/products', {
+      method: 'POST',
+      shopper,
+      body: JSON.stringify({ productId, quantity: 2 }),
+    });
+    expect(added.status).toBe(201);
+    const order = await orderFromCart(db(), shopper, page.pageId);
+    const repriced = await answerOf(
+      await put(`/v1/admin/products/${ref}`, { ...body, priceMinor: 900 }),
+    );
+    expect([repriced.status, repriced.body.priceMinor]).toEqual([200, 900]);
+    const [snapshot] = await db()
+      .select()
+      .from(orderItems)
+      .where(eq(orderItems.orderId, order.orderId));
+    expect(snapshot!.unitPriceMinor).toBe(850);
+    const cartLine = async () => {
+      const cart = (await (await api.call('/v1/cart', { shopper })).json()) as {
+        pages: { lines: { productId?: number; unitPriceMinor: number; problem?: string }[] }[];
+      };
+      return cart.pages.flatMap((p) => p.lines).find((l) => l.productId === productId)!;
+    };
+    expect((await cartLine()).unitPriceMinor).toBe(900);
+
+    // Refused, changing nothing.
+    const refusals: [object, number, string, string][] = [
+      [{ ...body, priceMinor: -1 }, 400, 'invalid_input', 'body.priceMinor'],
+      [{ ...body, priceMinor: 8.5 }, 400, 'invalid_input', 'body.priceMinor'],
+      [{ ...body, currency: 'EUR' }, 400, 'currency_not_taken', 'body.currency'],
+      [{ ...body, pageRef: newRef('nowhere') }, 404, 'page_not_found', 'body.pageRef'],
+      [{ ...body, pageRef: 'x'.repeat(101) }, 400, 'invalid_input', 'body.pageRef'],
+    ];
+    for (const [input, status, code, field] of refusals) {
+      const refused = await answerOf(await put(`/v1/admin/products/${ref}`, input));
+      expect([refused.status, refused.code, refused.field], JSON.stringify(input)).toEqual([
+        status,
+        code,
+        field,
+      ]);
+    }
+    expect((await answerOf(await get(`/v1/admin/products/${ref}`))).body).toEqual(repriced.body);
+
+    // Retired: the cart line is unavailable, with the reason; nobody adds it again.
+    const retired = await answerOf(await del(`/v1/admin/products/${ref}`));
+    expect(retired.body.retiredAt).toEqual(expect.any(String));
+    expect((await cartLine()).problem).toBe('product_unavailable');
+    const again = await api.call('/v1/cart/products', {
+      method: 'POST',
+      shopper: { userId: `u-${randomUUID()}` },
+      body: JSON.stringify({ productId, quantity: 1 }),
+    });
+    expect(again.status).toBe(404);
+    await again.arrayBuffer();
+    // Retiring its page takes what the page sells off sale too.
+    const tea = await answerOf(
+      await put(`/v1/admin/products/${newRef('tea')}`, { ...body, title: 'Tea towel' }),
+    );
+    await (
+      await api.call('/v1/cart/products', {
+        method: 'POST',
+        shopper,
+        body: JSON.stringify({ productId: tea.body.productId, quantity: 1 }),
+      })
+    ).arrayBuffer();
+    const teaLine = async () => {
+      const cart = (await (await api.call('/v1/cart', { shopper })).json()) as {
+        pages: { lines: { productId?: number; problem?: string }[] }[];
+      };
+      return cart.pages.flatMap((p) => p.lines).find((l) => l.productId === tea.body.productId)!;
+    };
+    expect((await teaLine()).problem).toBeUndefined();
+    expect((await del(`/v1/admin/pages/${page.ref}`)).status).toBe(200);
+    expect((await teaLine()).problem).toBe('product_unavailable');
+  });
+
+  it('leaves exactly 1,000 products after a sync of 1,000 run twice', async () => {
+    const page = await newPage();
+    const refs = Array.from({ length: 1_000 }, (_, i) => `${page.ref}-item-${i}`);
+    const sync = async () => {
+      const statuses: number[] = [];
+      // Ten at a time, as a sync job would send them.
+      for (let i = 0; i < refs.length; i += 10) {
+        const batch = refs.slice(i, i + 10).map(async (ref, j) => {
+          const res = await put(`/v1/admin/products/${ref}`, {
+            pageRef: page.ref,
+            title: `Item ${i + j}`,
+            priceMinor: 100 + i + j,
+            currency: 'GBP',
+          });
+          await res.arrayBuffer();
+          return res.status;
+        });
+        statuses.push(...(await Promise.all(batch)));
+      }
+      return statuses;
+    };
+    expect(new Set(await sync())).toEqual(new Set([201]));
+    expect(new Set(await sync())).toEqual(new Set([200]));
+    const [{ count }] = (await db()
+      .select({ count: sql<number>`count(*)::int` })
+      .from(products)
+      .where(eq(products.pageId, page.pageId))) as [{ count: number }];
+    expect(count).toBe(1_000);
+  });
+});
+
+describe("a page's SumUp key changed while checkouts are open", () => {
+  it('is the key those checkouts use next: they still get paid after the old key is revoked', async () => {
+    const page = await newPage();
+    const sumupPath = `/v1/admin/pages/${page.ref}/sumup`;
+    expect(
+      (await put(sumupPath, { merchantCode: MERCHANT.merchantCode, apiKey: MERCHANT.apiKey }))
+        .status,
+    ).toBe(200);
+    const product = await answerOf(
+      await put(`/v1/admin/products/${newRef('zine')}`, {
+        pageRef: page.ref,
+        title: 'Zine',
+        priceMinor: 350,
+        currency: 'GBP',
+      }),
+    );
+    const shopper = { userId: `u-${randomUUID()}` };
+    const added = await api.call('/v1/cart/products', {
+      method: 'POST',
+      shopper,
+      body: JSON.stringify({ productId: product.body.productId, quantity: 1 }),
+    });
+    expect(added.status).toBe(201);
+    const result = await ctx.withWorker(async () => {
+      const view = await startCheckout(ctx, { shopper, scope: { pageId: page.pageId } });
+      // The merchant makes a new key, the page is given it, and the old one is revoked.
+      const newKey = `sup_sk_test_hall_rotated_${randomUUID().slice(0, 8)}`;
+      expect(
+        (
+          await f.control('/accounts', {
+            api_key: newKey,
+            merchant_code: MERCHANT.merchantCode,
+            merchant_name: MERCHANT.merchantName,
+          })
+        ).status,
+      ).toBe(201);
+      const rotated = await answerOf(
+        await put(sumupPath, { merchantCode: MERCHANT.merchantCode, apiKey: newKey }),
+      );
+      expect(rotated.body.apiKeyLast4).toBe(newKey.slice(-4));
+      expect((await f.control(`/accounts/${MERCHANT.apiKey}`, undefined, 'DELETE')).status).toBe(
+        204,
+      );
+      try {
+        await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
+        const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId);
+        await handle.signal(sumupWebhookSignal);
+        return await handle.result();
+      } finally {
+        await f.control('/accounts', {
+          api_key: MERCHANT.apiKey,
+          merchant_code: MERCHANT.merchantCode,
+          merchant_name: MERCHANT.merchantName,
+        });
+      }
+    }, payments);
+    expect(result.state).toBe('paid');
+  });
+});
