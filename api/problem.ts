@@ -102,7 +102,11 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: str
     'invalid_input',
     `The ${where} is not valid.`,
     result.error.issues.map((issue) => ({
-      field: [where, ...issue.path.map(String)].join('.'),
+      // One spelling of a field everywhere: `body.lines[0].itemId`.
+      field: issue.path.reduce<string>(
+        (at, key) => (typeof key === 'number' ? `${at}[${key}]` : `${at}.${String(key)}`),
+        where,
+      ),
       message: issue.message,
     })),
   );

@@ -5,6 +5,8 @@ import type { PaymentSettings } from '../activities/payments/checkout-payments.t
 import { adminAudit, orderItems, pageSumupCredentials, products } from '../db/schema/index.ts';
 import { sumupWebhookSignal } from '../workflows/checkout-messages.ts';
 import type { checkout } from '../workflows/checkout.ts';
+import { claimEntriesAndTickets } from '../activities/calendar/claims.ts';
+import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
 import { startApi, type TestApi } from './harness/api.ts';
 import { emulatorSuite, orderFromCart, startCheckout, sumupIdOf } from './harness/checkout.ts';
 import type { TestContext } from './harness/context.ts';
@@ -292,6 +294,224 @@ describe('products through the admin API', () => {
       .from(products)
       .where(eq(products.pageId, page.pageId))) as [{ count: number }];
     expect(count).toBe(1_000);
+  });
+});
+
+describe('calendars, slots, events and ticket types through the admin API', () => {
+  /** A page with a calendar in London's time. */
+  async function newCalendar() {
+    const page = await newPage();
+    const ref = newRef('cal');
+    const body = { pageRef: page.ref, title: "What's on", timeZone: 'Europe/London' };
+    const made = await answerOf(await put(`/v1/admin/calendars/${ref}`, body));
+    expect(made).toMatchObject({ status: 201, body: { ...body, ref, retiredAt: null } });
+    expect(await answerOf(await put(`/v1/admin/calendars/${ref}`, body))).toMatchObject({
+      status: 200,
+      body: made.body,
+    });
+    return { page, ref, body };
+  }
+
+  it('takes bookings of a slot only on its days and within its times, in its time zone; refuses overlapping times', async () => {
+    const calendar = await newCalendar();
+    const refused = await answerOf(
+      await put(`/v1/admin/calendars/${calendar.ref}`, {
+        ...calendar.body,
+        timeZone: 'Mars/Olympus',
+      }),
+    );
+    expect([refused.status, refused.code, refused.field]).toEqual([
+      400,
+      'unknown_time_zone',
+      'body.timeZone',
+    ]);
+
+    const slotPath = `/v1/admin/calendars/${calendar.ref}/slots/${newRef('room')}`;
+    const slot = {
+      name: 'Rehearsal room',
+      days: ['sat', 'sun'],
+      times: [
+        { start: '09:00', end: '12:00' },
+        { start: '14:00', end: '18:00' },
+      ],
+      priceMinor: 2500,
+      currency: 'GBP',
+      lengthMinutes: 60,
+    };
+    const made = await answerOf(await put(slotPath, slot));
+    expect(made).toMatchObject({
+      status: 201,
+      body: { ...slot, active: true, slotId: expect.any(Number) },
+    });
+    // A repeat, times and all, changes nothing.
+    expect((await answerOf(await put(slotPath, slot))).status).toBe(200);
+    const slotRefusals: [object, number, string, string][] = [
+      [
+        {
+          ...slot,
+          times: [
+            { start: '09:00', end: '12:00' },
+            { start: '11:00', end: '13:00' },
+          ],
+        },
+        400,
+        'invalid_slot_times',
+        'body.times[1]',
+      ],
+      [
+        { ...slot, times: [{ start: '12:00', end: '09:00' }] },
+        400,
+        'invalid_slot_times',
+        'body.times[0]',
+      ],
+      [
+        { ...slot, times: [{ start: '9am', end: '12:00' }] },
+        400,
+        'invalid_input',
+        'body.times[0].start',
+      ],
+      [{ ...slot, days: ['someday'] }, 400, 'invalid_input', 'body.days[0]'],
+      [{ ...slot, currency: 'EUR' }, 400, 'currency_not_taken', 'body.currency'],
+      [{ ...slot, priceMinor: -5 }, 400, 'invalid_input', 'body.priceMinor'],
+    ];
+    for (const [input, status, code, field] of slotRefusals) {
+      const answer = await answerOf(await put(slotPath, input));
+      expect([answer.status, answer.code, answer.field], JSON.stringify(input)).toEqual([
+        status,
+        code,
+        field,
+      ]);
+    }
+    expect((await answerOf(await get(slotPath))).body).toEqual(made.body);
+
+    // 2027-03-06 is a Saturday; in March London keeps GMT, in July BST (UTC+1).
+    const slotId = made.body.slotId as number;
+    const shopper = { userId: `u-${randomUUID()}` };
+    const book = (startsAt: string) =>
+      api.call('/v1/cart/bookings', {
+        method: 'POST',
+        shopper,
+        body: JSON.stringify({ slotId, startsAt }),
+      });
+    const bookings: [string, number][] = [
+      ['2027-03-06T09:00:00Z', 201],
+      ['2027-03-06T11:30:00Z', 400], // would end at 12:30
+      ['2027-03-05T10:00:00Z', 400], // a Friday
+      ['2027-07-03T13:00:00Z', 201], // 14:00 in London
+      ['2027-07-03T12:30:00Z', 400], // 13:30 in London
+    ];
+    for (const [startsAt, status] of bookings) {
+      const answer = await answerOf(await book(startsAt));
+      expect([answer.status, answer.status === 400 ? answer.code : undefined], startsAt).toEqual([
+        status,
+        status === 400 ? 'slot_closed' : undefined,
+      ]);
+    }
+    // Retired: bookings of it in carts are unavailable, and nobody books it again.
+    expect((await answerOf(await del(slotPath))).body.retiredAt).toEqual(expect.any(String));
+    const cart = (await (await api.call('/v1/cart', { shopper })).json()) as {
+      pages: { lines: { kind: string; problem?: string }[] }[];
+    };
+    expect(cart.pages.flatMap((p) => p.lines).map((l) => [l.kind, l.problem])).toEqual([
+      ['booking', 'booking_unavailable'],
+      ['booking', 'booking_unavailable'],
+    ]);
+    expect((await book('2027-03-13T09:00:00Z')).status).toBe(404);
+    // A retired calendar takes nothing new.
+    await del(`/v1/admin/calendars/${calendar.ref}`);
+    const onRetired = await answerOf(
+      await put(`/v1/admin/calendars/${calendar.ref}/slots/${newRef('hall')}`, {
+        ...slot,
+        name: 'Hall',
+      }),
+    );
+    expect([onRetired.status, onRetired.code, onRetired.field]).toEqual([
+      409,
+      'calendar_retired',
+      'path.calendarRef',
+    ]);
+  });
+
+  it('never lets a capacity go below what is sold, nor the currency of sold tickets change; retiring a type takes it off sale', async () => {
+    const calendar = await newCalendar();
+    const entryRef = newRef('gig');
+    const event = {
+      calendarRef: calendar.ref,
+      name: 'Friday folk night',
+      startsAt: '2027-03-05T20:00:00Z',
+      currency: 'GBP',
+    };
+    const made = await answerOf(await put(`/v1/admin/entries/${entryRef}`, event));
+    expect(made).toMatchObject({
+      status: 201,
+      body: { ...event, startsAt: '2027-03-05T20:00:00.000Z', sold: 0 },
+    });
+    expect((await answerOf(await put(`/v1/admin/entries/${entryRef}`, event))).status).toBe(200);
+    const typePath = `/v1/admin/entries/${entryRef}/ticket-types/${newRef('standing')}`;
+    const type = { name: 'Standing', priceMinor: 1200, currency: 'GBP', capacity: 3 };
+    const typeMade = await answerOf(await put(typePath, type));
+    expect(typeMade).toMatchObject({ status: 201, body: { ...type, sold: 0 } });
+
+    // Two are sold.
+    const shopper = { userId: `u-${randomUUID()}` };
+    const bought = await api.call('/v1/cart/tickets', {
+      method: 'POST',
+      shopper,
+      body: JSON.stringify({
+        entryId: made.body.entryId,
+        ticketTypeId: typeMade.body.ticketTypeId,
+        quantity: 2,
+      }),
+    });
+    expect(bought.status).toBe(201);
+    const order = await orderFromCart(db(), shopper, calendar.page.pageId);
+    await claimEntriesAndTickets(db(), order.orderId);
+    await confirmPaidOrder(db(), { orderId: order.orderId, transactionId: `tx-${randomUUID()}` });
+
+    const below = await answerOf(await put(typePath, { ...type, capacity: 1 }));
+    expect([below.status, below.code, below.field, below.body.sold]).toEqual([
+      409,
+      'capacity_below_sold',
+      'body.capacity',
+      2,
+    ]);
+    const currency = await answerOf(await put(typePath, { ...type, currency: 'EUR' }));
+    expect([currency.status, currency.code, currency.field]).toEqual([
+      409,
+      'currency_locked',
+      'body.currency',
+    ]);
+    const exactly = await answerOf(await put(typePath, { ...type, capacity: 2, priceMinor: 1500 }));
+    expect(exactly).toMatchObject({
+      status: 200,
+      body: { capacity: 2, priceMinor: 1500, sold: 2 },
+    });
+    // The order kept the price it was sold at.
+    const items = await db().select().from(orderItems).where(eq(orderItems.orderId, order.orderId));
+    expect(items.map((i) => i.unitPriceMinor)).toEqual([1200, 1200]);
+
+    // Retired: another shopper's ticket of it in a cart is unavailable; none is added again.
+    const other = { userId: `u-${randomUUID()}` };
+    const typeId = typeMade.body.ticketTypeId;
+    const addTicket = () =>
+      api.call('/v1/cart/tickets', {
+        method: 'POST',
+        shopper: other,
+        body: JSON.stringify({ entryId: made.body.entryId, ticketTypeId: typeId, quantity: 1 }),
+      });
+    expect((await addTicket()).status).toBe(201);
+    expect((await answerOf(await del(typePath))).body.retiredAt).toEqual(expect.any(String));
+    const cart = (await (await api.call('/v1/cart', { shopper: other })).json()) as {
+      pages: { lines: { problem?: string }[] }[];
+    };
+    expect(cart.pages.flatMap((p) => p.lines).map((l) => l.problem)).toEqual([
+      'ticket_unavailable',
+    ]);
+    expect((await addTicket()).status).toBe(404);
+    const unknownEntry = await answerOf(
+      await put(`/v1/admin/entries/${newRef('none')}/ticket-types/x`, type),
+    );
+    expect([unknownEntry.status, unknownEntry.code]).toEqual([404, 'entry_not_found']);
   });
 });
 

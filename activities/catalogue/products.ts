@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.ts';
 import { pages, products } from '../../db/schema/index.ts';
 import { livePage } from './pages.ts';
-import { refused, sameAs, type Upserted } from './upsert.ts';
+import { currencyRefusal, sameAs, type Upserted } from './upsert.ts';
 
 /** A product as another service syncs it: `PUT /v1/admin/products/{productRef}`. */
 export interface ProductInput {
@@ -55,14 +55,8 @@ export function putProduct(
   return db.transaction(async (tx) => {
     const page = await livePage(tx, input.pageRef, 'body.pageRef');
     if ('kind' in page) return page;
-    if (input.currency !== page.currency) {
-      return refused(
-        400,
-        'currency_not_taken',
-        `The page takes ${page.currency || 'no currency yet'}.`,
-        'body.currency',
-      );
-    }
+    const wrongCurrency = currencyRefusal(page.currency, input.currency);
+    if (wrongCurrency) return wrongCurrency;
     const fields = {
       pageId: page.id,
       title: input.title,

@@ -33,3 +33,14 @@ export const refused = (
 export function sameAs(stored: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
   return Object.entries(wanted).every(([key, value]) => stored[key] === value);
 }
+
+/** A price in another currency than its page takes: refused, naming the field. */
+export function currencyRefusal(pageCurrency: string, currency: string): Refused | undefined {
+  if (currency === pageCurrency) return undefined;
+  return refused(
+    400,
+    'currency_not_taken',
+    `The page takes ${pageCurrency || 'no currency yet'}.`,
+    'body.currency',
+  );
+}

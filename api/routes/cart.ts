@@ -51,7 +51,10 @@ const pricedLine = z.object({
   quantity: z.number().int(),
   unitPriceMinor: z.number().int().nullable(),
   currency: z.string(),
-  problem: z.enum(['product_unavailable', 'ticket_not_priced']).optional(),
+  problem: z
+    .enum(['product_unavailable', 'booking_unavailable', 'ticket_unavailable', 'ticket_not_priced'])
+    .optional()
+    .describe('Why the line cannot be bought now (retired, off sale, not priced).'),
 });
 const totals = {
   productsMinor: z.number().int(),
@@ -102,6 +105,11 @@ const refusals: Record<Exclude<CartChange, 'ok'>, [number, string, string]> = {
   unknown_entry: [404, 'body.entryId', 'not found or not selling tickets'],
   unknown_ticket_type: [404, 'body.ticketTypeId', 'not a ticket type of that entry'],
   unknown_slot: [404, 'body.slotId', 'not found or not bookable'],
+  slot_closed: [
+    400,
+    'body.startsAt',
+    "not on the slot's days and times, in its calendar's time zone",
+  ],
   time_taken: [409, 'body.startsAt', 'that time is already taken, or already in the cart'],
   line_in_checkout: [409, 'body.productId', 'its line is in an open checkout; add once that ends'],
 };

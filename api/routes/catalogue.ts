@@ -6,7 +6,23 @@ import {
   storeSumupCredentials,
   describeSumupCredentials,
 } from '../../db/queries/sumup-credentials.ts';
-import { unansweredBookingPolicies } from '../../db/schema/index.ts';
+import { unansweredBookingPolicies, weekdays } from '../../db/schema/index.ts';
+import {
+  putCalendar,
+  putSlot,
+  readCalendar,
+  readSlot,
+  retireCalendar,
+  retireSlot,
+} from '../../activities/catalogue/calendars.ts';
+import {
+  putEvent,
+  putTicketType,
+  readEvent,
+  readTicketType,
+  retireEvent,
+  retireTicketType,
+} from '../../activities/catalogue/events.ts';
 import { Secret } from '../../db/secret.ts';
 import { livePage, putPage, readPage, retirePage } from '../../activities/catalogue/pages.ts';
 import { putProduct, readProduct, retireProduct } from '../../activities/catalogue/products.ts';
@@ -88,6 +104,98 @@ const productView = productBody.extend({
   productId: z.number().int().describe('What the storefront puts in carts.'),
   retiredAt: z.string().nullable(),
 });
+const calendarBody = z
+  .object({
+    pageRef: ref.describe("The page's ref."),
+    title,
+    timeZone: z
+      .string()
+      .min(1)
+      .max(64)
+      .default('UTC')
+      .describe("IANA time zone of its slots' days and times, as Europe/London."),
+  })
+  .strict();
+const calendarView = calendarBody.extend({
+  ref: z.string(),
+  calendarId: z.number().int(),
+  retiredAt: z.string().nullable(),
+});
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM, 00:00 to 24:00');
+const slotBody = z
+  .object({
+    name: title,
+    days: z
+      .array(z.enum(weekdays))
+      .min(1)
+      .max(7)
+      .default([...weekdays])
+      .describe('The days it may be booked on.'),
+    times: z
+      .array(z.object({ start: hhmm, end: hhmm }).strict())
+      .min(1)
+      .max(24)
+      .default([{ start: '00:00', end: '24:00' }])
+      .describe('When in those days a booking may start and must end; never overlapping.'),
+    priceMinor,
+    currency,
+    lengthMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .describe('How long one booking is.'),
+    active: z.boolean().default(true),
+  })
+  .strict();
+const slotView = slotBody.extend({
+  ref: z.string(),
+  calendarRef: z.string(),
+  slotId: z.number().int().describe('What the storefront books.'),
+  retiredAt: z.string().nullable(),
+});
+const eventBody = z
+  .object({
+    calendarRef: ref.describe("The calendar's ref."),
+    name: title,
+    startsAt: z.iso.datetime({ offset: true }),
+    endsAt: z.iso.datetime({ offset: true }).nullable().default(null),
+    currency,
+    ticketPriceMinor: priceMinor
+      .nullable()
+      .default(null)
+      .describe('Price of a ticket without a type; null: only typed tickets are sold.'),
+    ticketCapacity: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .nullable()
+      .default(null)
+      .describe('Seats for tickets without a type; null: no limit. Never below what is sold.'),
+  })
+  .strict();
+const eventView = eventBody.extend({
+  ref: z.string(),
+  entryId: z.number().int().describe('What the storefront sells tickets of.'),
+  sold: z.number().int().describe('Seats sold of tickets without a type.'),
+  retiredAt: z.string().nullable(),
+});
+const ticketTypeBody = z
+  .object({
+    name: title,
+    priceMinor,
+    currency,
+    capacity: z.number().int().min(0).max(1_000_000).describe('Never below what is sold.'),
+  })
+  .strict();
+const ticketTypeView = ticketTypeBody.extend({
+  ref: z.string(),
+  entryRef: z.string(),
+  ticketTypeId: z.number().int(),
+  sold: z.number().int(),
+  retiredAt: z.string().nullable(),
+});
 const sumupBody = z
   .object({
     merchantCode: z.string().regex(/^[A-Z0-9]{2,32}$/, "SumUp's merchant code, as MK10CL2A"),
@@ -129,9 +237,11 @@ const readResponses = (schema: z.ZodType) => ({
   ...problemResponses(400, 404),
 });
 
+type Refs = Record<string, string>;
+
 /**
  * A resource another service syncs by its own ref: PUT (create or replace), GET, and DELETE
- * (retire), at `path`, whose one parameter is the ref.
+ * (retire), at `path`, whose parameters are refs (its own last, its parent's before).
  */
 function resource<Body extends z.ZodType, View>(spec: {
   path: string;
@@ -140,13 +250,12 @@ function resource<Body extends z.ZodType, View>(spec: {
   summaries: [string, string, string];
   body: Body;
   view: z.ZodType;
-  put: (ref: string, body: z.output<Body>) => Promise<Upserted<View>>;
-  read: (ref: string) => Promise<View | undefined>;
-  retire: (ref: string) => Promise<View | undefined>;
+  put: (refs: Refs, body: z.output<Body>) => Promise<Upserted<View>>;
+  read: (refs: Refs) => Promise<View | undefined>;
+  retire: (refs: Refs) => Promise<View | undefined>;
 }): Endpoint[] {
-  const name = /:(\w+)$/.exec(spec.path)![1]!;
-  const params = z.object({ [name]: ref });
-  const refOf = (p: Record<string, string>) => p[name]!;
+  const names = [...spec.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  const params = z.object(Object.fromEntries(names.map((name) => [name, ref])));
   const [putSummary, getSummary, deleteSummary] = spec.summaries;
   return [
     endpoint(
@@ -160,7 +269,7 @@ function resource<Body extends z.ZodType, View>(spec: {
         responses: putResponses(spec.view),
       },
       async ({ params: p, body }, _req, res) =>
-        answer(res, await spec.put(refOf(p), body as z.output<Body>)),
+        answer(res, await spec.put(p, body as z.output<Body>)),
     ),
     endpoint(
       {
@@ -172,7 +281,7 @@ function resource<Body extends z.ZodType, View>(spec: {
         responses: readResponses(spec.view),
       },
       async ({ params: p }, _req, res) => {
-        res.json(found(await spec.read(refOf(p)), spec.what));
+        res.json(found(await spec.read(p), spec.what));
       },
     ),
     endpoint(
@@ -185,7 +294,7 @@ function resource<Body extends z.ZodType, View>(spec: {
         responses: readResponses(spec.view),
       },
       async ({ params: p }, _req, res) => {
-        res.json(found(await spec.retire(refOf(p)), spec.what));
+        res.json(found(await spec.retire(p), spec.what));
       },
     ),
   ];
@@ -204,9 +313,9 @@ export function catalogueEndpoints(db: Database, settings: CatalogueSettings): E
       ],
       body: pageBody,
       view: pageView,
-      put: (ref, body) => putPage(db, ref, body),
-      read: (ref) => readPage(db, ref),
-      retire: (ref) => retirePage(db, ref),
+      put: (refs, body) => putPage(db, refs.pageRef!, body),
+      read: (refs) => readPage(db, refs.pageRef!),
+      retire: (refs) => retirePage(db, refs.pageRef!),
     }),
     endpoint(
       {
@@ -276,9 +385,65 @@ export function catalogueEndpoints(db: Database, settings: CatalogueSettings): E
       ],
       body: productBody,
       view: productView,
-      put: (ref, body) => putProduct(db, ref, body),
-      read: (ref) => readProduct(db, ref),
-      retire: (ref) => retireProduct(db, ref),
+      put: (refs, body) => putProduct(db, refs.productRef!, body),
+      read: (refs) => readProduct(db, refs.productRef!),
+      retire: (refs) => retireProduct(db, refs.productRef!),
+    }),
+    ...resource({
+      path: '/v1/admin/calendars/:calendarRef',
+      what: 'calendar',
+      summaries: [
+        'Create or replace a calendar',
+        'A calendar',
+        'Retire a calendar: its slots are not booked, its events sell nothing; orders keep theirs',
+      ],
+      body: calendarBody,
+      view: calendarView,
+      put: (refs, body) => putCalendar(db, refs.calendarRef!, body),
+      read: (refs) => readCalendar(db, refs.calendarRef!),
+      retire: (refs) => retireCalendar(db, refs.calendarRef!),
+    }),
+    ...resource({
+      path: '/v1/admin/calendars/:calendarRef/slots/:slotRef',
+      what: 'slot',
+      summaries: [
+        'Create or replace a bookable slot: its days, times, price and length',
+        'A bookable slot',
+        'Retire a slot: not booked any more; its bookings in carts become unavailable',
+      ],
+      body: slotBody,
+      view: slotView,
+      put: (refs, body) => putSlot(db, refs.calendarRef!, refs.slotRef!, body),
+      read: (refs) => readSlot(db, refs.calendarRef!, refs.slotRef!),
+      retire: (refs) => retireSlot(db, refs.calendarRef!, refs.slotRef!),
+    }),
+    ...resource({
+      path: '/v1/admin/entries/:entryRef',
+      what: 'entry',
+      summaries: [
+        'Create or replace an event selling tickets',
+        'An event, with the seats sold of its own tickets',
+        'Retire an event: its tickets in carts become unavailable; tickets sold stay valid',
+      ],
+      body: eventBody,
+      view: eventView,
+      put: (refs, body) => putEvent(db, refs.entryRef!, body),
+      read: (refs) => readEvent(db, refs.entryRef!),
+      retire: (refs) => retireEvent(db, refs.entryRef!),
+    }),
+    ...resource({
+      path: '/v1/admin/entries/:entryRef/ticket-types/:typeRef',
+      what: 'ticket_type',
+      summaries: [
+        'Create or replace a ticket type: price and capacity (never below what is sold)',
+        'A ticket type, with the seats sold',
+        'Retire a ticket type: not sold any more; those in carts become unavailable',
+      ],
+      body: ticketTypeBody,
+      view: ticketTypeView,
+      put: (refs, body) => putTicketType(db, refs.entryRef!, refs.typeRef!, body),
+      read: (refs) => readTicketType(db, refs.entryRef!, refs.typeRef!),
+      retire: (refs) => retireTicketType(db, refs.entryRef!, refs.typeRef!),
     }),
   ];
 }

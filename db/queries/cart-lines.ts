@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../client.ts';
 import {
   calendarEntries,
+  calendars,
   calendarSlots,
   cartLines,
   orders,
@@ -9,7 +10,8 @@ import {
   tickets,
   ticketTypes,
 } from '../schema/index.ts';
-import { productOnSale } from './on-sale.ts';
+import { eventOnSale, productOnSale, slotOnSale, ticketTypeOnSale } from './on-sale.ts';
+import { slotOpenAt } from './slot-times.ts';
 import { lockCalendars, timeTaken } from './booking-clashes.ts';
 import type { LineKind, LineProblem, Shopper } from '../../workflows/checkout-types.ts';
 import { heldLines } from './held-lines.ts';
@@ -25,6 +27,8 @@ export type CartChange =
   | 'unknown_entry'
   | 'unknown_ticket_type'
   | 'unknown_slot'
+  /** Not a day or time the slot may be booked at. */
+  | 'slot_closed'
   | 'time_taken'
   /** An open checkout holds the line: it changes once that checkout ends. */
   | 'line_in_checkout';
@@ -133,11 +137,14 @@ export function addBooking(
   startsAt: Date,
 ): Promise<{ change: CartChange; entryId?: number }> {
   return db.transaction(async (tx) => {
-    const [slot] = await tx
-      .select()
+    const [found] = await tx
+      .select({ slot: calendarSlots, timeZone: calendars.timeZone })
       .from(calendarSlots)
-      .where(and(eq(calendarSlots.id, slotId), eq(calendarSlots.active, true)));
-    if (!slot) return { change: 'unknown_slot' as const };
+      .innerJoin(calendars, eq(calendars.id, calendarSlots.calendarId))
+      .where(and(eq(calendarSlots.id, slotId), slotOnSale));
+    if (!found) return { change: 'unknown_slot' as const };
+    const { slot } = found;
+    if (!slotOpenAt(slot, found.timeZone, startsAt)) return { change: 'slot_closed' as const };
     await lockCalendars(tx, [slot.calendarId]);
     const endsAt = new Date(startsAt.getTime() + slot.durationMinutes * 60_000);
     if (await timeTaken(tx, slot.calendarId, startsAt, endsAt, shopper)) {
@@ -202,13 +209,15 @@ export async function buyTickets(
   const [entry] = await db
     .select({ id: calendarEntries.id })
     .from(calendarEntries)
-    .where(and(eq(calendarEntries.id, entryId), eq(calendarEntries.state, 'confirmed')));
+    .where(and(eq(calendarEntries.id, entryId), eventOnSale));
   if (!entry) return 'unknown_entry';
   if (ticketTypeId !== null) {
     const [type] = await db
       .select({ id: ticketTypes.id })
       .from(ticketTypes)
-      .where(and(eq(ticketTypes.id, ticketTypeId), eq(ticketTypes.entryId, entryId)));
+      .where(
+        and(eq(ticketTypes.id, ticketTypeId), eq(ticketTypes.entryId, entryId), ticketTypeOnSale),
+      );
     if (!type) return 'unknown_ticket_type';
   }
   await db

@@ -1,4 +1,4 @@
-import { and, eq, isNull, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import {
   calendarEntries,
@@ -8,7 +8,7 @@ import {
   tickets,
   ticketTypes,
 } from '../schema/index.ts';
-import { productOnSale } from './on-sale.ts';
+import { bookingOnSale, eventOnSale, productOnSale, ticketTypeOnSale } from './on-sale.ts';
 
 /** Who a cart belongs to: a signed-in user, else an anonymous session. */
 export type Shopper =
@@ -28,7 +28,8 @@ export interface PricedLine {
   unitPriceMinor: number | null;
   currency: string;
   /** Why the line cannot be bought now, if it cannot. */
-  problem?: 'product_unavailable' | 'ticket_not_priced';
+  problem?:
+    'product_unavailable' | 'booking_unavailable' | 'ticket_unavailable' | 'ticket_not_priced';
 }
 
 /**
@@ -66,7 +67,7 @@ export async function readPricedCart(
     : await productQuery;
 
   const bookingQuery = db
-    .select({ entry: calendarEntries, pageId: calendars.pageId })
+    .select({ entry: calendarEntries, pageId: calendars.pageId, onSale: bookingOnSale })
     .from(calendarEntries)
     .innerJoin(calendars, eq(calendars.id, calendarEntries.calendarId))
     .where(and(ownsEntry, eq(calendarEntries.state, 'pending'), onPage(calendars.pageId)))
@@ -84,6 +85,7 @@ export async function readPricedCart(
             entry: calendarEntries,
             type: ticketTypes,
             pageId: calendars.pageId,
+            onSale: sql<boolean>`(${eventOnSale} AND (${ticketTypes.id} IS NULL OR ${ticketTypeOnSale}))`,
           })
           .from(tickets)
           .innerJoin(calendarEntries, eq(calendarEntries.id, tickets.entryId))
@@ -116,7 +118,7 @@ export async function readPricedCart(
       currency: product.currency,
       ...(onSale ? {} : { problem: 'product_unavailable' as const }),
     })),
-    ...bookings.map(({ entry, pageId }): PricedLine => ({
+    ...bookings.map(({ entry, pageId, onSale }): PricedLine => ({
       kind: 'booking',
       id: entry.id,
       pageId,
@@ -124,8 +126,9 @@ export async function readPricedCart(
       quantity: 1,
       unitPriceMinor: entry.costMinor,
       currency: entry.currency,
+      ...(onSale ? {} : { problem: 'booking_unavailable' as const }),
     })),
-    ...pendingTickets.map(({ ticket, entry, type, pageId }): PricedLine => {
+    ...pendingTickets.map(({ ticket, entry, type, pageId, onSale }): PricedLine => {
       const price = type ? type.costMinor : entry.ticketPriceMinor;
       return {
         kind: 'ticket',
@@ -135,7 +138,11 @@ export async function readPricedCart(
         quantity: 1,
         unitPriceMinor: price,
         currency: type ? type.currency : entry.currency,
-        ...(price === null ? { problem: 'ticket_not_priced' as const } : {}),
+        ...(!onSale
+          ? { problem: 'ticket_unavailable' as const }
+          : price === null
+            ? { problem: 'ticket_not_priced' as const }
+            : {}),
       };
     }),
   ];

@@ -5,6 +5,7 @@ import {
   foreignKey,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   text,
@@ -15,10 +16,12 @@ import {
 import {
   createdAt,
   currency,
+  externalRef,
   isoCurrency,
   minorUnits,
   nonNegative,
   oneOf,
+  retiredAt,
   updatedAt,
 } from './columns.ts';
 import { orders } from './orders.ts';
@@ -61,11 +64,23 @@ export const calendars = pgTable(
       .references(() => pages.id),
     slug: text('slug').notNull(),
     title: text('title').notNull(),
+    /** IANA time zone its slots' days and times are in. */
+    timeZone: text('time_zone').notNull().default('UTC'),
+    ref: externalRef().unique('calendars_ref_key'),
+    retiredAt: retiredAt(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [unique('calendars_page_slug_key').on(t.pageId, t.slug)],
 );
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof weekdays)[number];
+/** A time of day a slot may be booked in, `HH:MM` to `HH:MM` (24:00 is midnight after). */
+export interface SlotTimes {
+  start: string;
+  end: string;
+}
 
 /**
  * Something a shopper may book on a calendar (a room, a pitch, a session): its price and
@@ -84,11 +99,25 @@ export const calendarSlots = pgTable(
     currency: currency().notNull(),
     durationMinutes: integer('duration_minutes').notNull(),
     active: boolean('active').notNull().default(true),
+    /** The days it may be booked on, in its calendar's time zone. */
+    days: text('days')
+      .array()
+      .$type<Weekday[]>()
+      .notNull()
+      .default(sql`ARRAY['mon','tue','wed','thu','fri','sat','sun']`),
+    /** When in those days a booking may start and must end; never overlapping. */
+    times: jsonb('times')
+      .$type<SlotTimes[]>()
+      .notNull()
+      .default([{ start: '00:00', end: '24:00' }]),
+    ref: externalRef(),
+    retiredAt: retiredAt(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     unique('calendar_slots_calendar_name_key').on(t.calendarId, t.name),
+    unique('calendar_slots_calendar_ref_key').on(t.calendarId, t.ref),
     nonNegative('calendar_slots_cost_non_negative', t.costMinor),
     isoCurrency('calendar_slots_currency_iso', t.currency),
     check('calendar_slots_duration_positive', sql`${t.durationMinutes} > 0`),
@@ -122,6 +151,9 @@ export const calendarEntries = pgTable(
     ticketPriceMinor: minorUnits('ticket_price_minor'),
     /** Seats for tickets without a type. */
     ticketCapacity: integer('ticket_capacity'),
+    /** Set on an organiser's entry (an event) synced through the admin API. */
+    ref: externalRef().unique('calendar_entries_ref_key'),
+    retiredAt: retiredAt(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -164,11 +196,14 @@ export const ticketTypes = pgTable(
     costMinor: minorUnits('cost_minor').notNull(),
     currency: currency().notNull(),
     capacity: integer('capacity').notNull(),
+    ref: externalRef(),
+    retiredAt: retiredAt(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     unique('ticket_types_entry_name_key').on(t.entryId, t.name),
+    unique('ticket_types_entry_ref_key').on(t.entryId, t.ref),
     // Target of the tickets' composite key: a ticket's type belongs to the ticket's entry.
     unique('ticket_types_id_entry_key').on(t.id, t.entryId),
     nonNegative('ticket_types_cost_non_negative', t.costMinor),
