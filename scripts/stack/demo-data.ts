@@ -1,19 +1,7 @@
-import { eq } from 'drizzle-orm';
-import type { Database, Executor } from '../../db/client.ts';
-import {
-  calendarEntries,
-  calendars,
-  calendarSlots,
-  pagePaymentSettings,
-  pages,
-  products,
-  ticketTypes,
-} from '../../db/schema/index.ts';
-import { Secret } from '../../db/secret.ts';
-import { storeSumupCredentials } from '../../db/queries/sumup-credentials.ts';
-import type { KeyRing } from '../../config/key-ring.ts';
+// The demo shop, seeded through the admin catalogue API as another service would sync it:
+// every PUT is idempotent, so each start sends the same catalogue and finds it made.
 
-export const DEMO_PAGE_SLUG = 'rose-ash-hall';
+export const DEMO_PAGE_REF = 'rose-ash';
 
 export interface DemoShop {
   pageId: number;
@@ -24,91 +12,88 @@ export interface DemoShop {
   seats: number;
 }
 
+const SEATS = 5;
+
 /**
  * A venue to try the checkout on: a page paid through the emulator's merchant, a market,
- * a bookable room and a gig with few seats, so that selling out can be seen. Made once;
- * a later start finds it and changes nothing.
+ * a bookable room and a gig with few seats, so that selling out can be seen. `created` is
+ * false when a start found it made already (data kept from the last start).
  */
 export async function seedDemoShop(
-  db: Database,
+  api: { url: string; adminToken: string },
   merchant: { merchantCode: string; apiKey: string },
-  credentialsKeys: KeyRing | undefined,
 ): Promise<{ shop: DemoShop; created: boolean }> {
-  const [existing] = await db.select().from(pages).where(eq(pages.slug, DEMO_PAGE_SLUG));
-  if (existing) return { shop: await readDemoShop(db, existing.id), created: false };
-  return db.transaction(async (tx) => {
-    const [page] = await tx
-      .insert(pages)
-      .values({ slug: DEMO_PAGE_SLUG, title: 'Rose Ash Hall' })
-      .returning();
-    const pageId = page!.id;
-    await storeSumupCredentials(tx, credentialsKeys, pageId, {
-      merchantCode: merchant.merchantCode,
-      apiKey: new Secret(merchant.apiKey),
+  const put = async (path: string, body: unknown) => {
+    const res = await fetch(`${api.url}/v1/admin${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${api.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
     });
-    await tx
-      .insert(pagePaymentSettings)
-      .values({ pageId, checkoutReferencePrefix: 'hall', currency: 'GBP', autoRefund: true });
-    await tx.insert(products).values([
-      { pageId, slug: 'mug', title: 'Rose Ash mug', priceMinor: 850, currency: 'GBP' },
-      { pageId, slug: 'tea-towel', title: 'Tea towel', priceMinor: 600, currency: 'GBP' },
-      { pageId, slug: 'zine', title: 'Hall zine, issue 3', priceMinor: 350, currency: 'GBP' },
-    ]);
-    const [calendar] = await tx
-      .insert(calendars)
-      .values({ pageId, slug: 'whats-on', title: "What's on" })
-      .returning();
-    await tx.insert(calendarSlots).values({
-      calendarId: calendar!.id,
-      name: 'Rehearsal room',
-      costMinor: 2500,
-      currency: 'GBP',
-      durationMinutes: 60,
-    });
-    const [gig] = await tx
-      .insert(calendarEntries)
-      .values({
-        calendarId: calendar!.id,
-        name: 'Friday folk night',
-        startsAt: new Date(Date.now() + 14 * 86_400_000),
-        state: 'confirmed',
-        currency: 'GBP',
-      })
-      .returning();
-    await tx.insert(ticketTypes).values({
-      entryId: gig!.id,
-      name: 'Standing',
-      costMinor: 1200,
-      currency: 'GBP',
-      capacity: 5,
-    });
-    return { shop: await readDemoShop(tx, pageId), created: true };
+    const answer = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 200 && res.status !== 201) {
+      throw new Error(
+        `seeding the demo shop: PUT ${path} answered ${res.status} ${JSON.stringify(answer)}`,
+      );
+    }
+    return { status: res.status, answer };
+  };
+  const page = await put(`/pages/${DEMO_PAGE_REF}`, {
+    title: 'Rose Ash Hall',
+    slug: 'rose-ash',
+    currency: 'GBP',
+    checkoutReferencePrefix: 'hall',
+    autoRefund: true,
   });
-}
-
-async function readDemoShop(db: Executor, pageId: number): Promise<DemoShop> {
-  const catalogue = await db
-    .select({ id: products.id, title: products.title })
-    .from(products)
-    .where(eq(products.pageId, pageId))
-    .orderBy(products.id);
-  const [slot] = await db
-    .select({ id: calendarSlots.id })
-    .from(calendarSlots)
-    .innerJoin(calendars, eq(calendars.id, calendarSlots.calendarId))
-    .where(eq(calendars.pageId, pageId));
-  const [ticketType] = await db
-    .select({ id: ticketTypes.id, entryId: ticketTypes.entryId, seats: ticketTypes.capacity })
-    .from(ticketTypes)
-    .innerJoin(calendarEntries, eq(calendarEntries.id, ticketTypes.entryId))
-    .innerJoin(calendars, eq(calendars.id, calendarEntries.calendarId))
-    .where(eq(calendars.pageId, pageId));
+  await put(`/pages/${DEMO_PAGE_REF}/sumup`, merchant);
+  const products = [];
+  for (const [ref, title, priceMinor] of [
+    ['rose-ash-mug', 'Rose Ash mug', 850],
+    ['rose-ash-tea-towel', 'Tea towel', 600],
+    ['rose-ash-zine-3', 'Hall zine, issue 3', 350],
+  ] as const) {
+    const { answer } = await put(`/products/${ref}`, {
+      pageRef: DEMO_PAGE_REF,
+      title,
+      priceMinor,
+      currency: 'GBP',
+    });
+    products.push({ id: answer.productId as number, title });
+  }
+  await put('/calendars/rose-ash-whats-on', {
+    pageRef: DEMO_PAGE_REF,
+    title: "What's on",
+    timeZone: 'Europe/London',
+  });
+  const slot = await put('/calendars/rose-ash-whats-on/slots/rehearsal-room', {
+    name: 'Rehearsal room',
+    times: [{ start: '09:00', end: '22:00' }],
+    priceMinor: 2500,
+    currency: 'GBP',
+    lengthMinutes: 60,
+  });
+  // Always a fortnight ahead, at 20:00 UTC: the gig never slips into the past.
+  const gigDay = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+  const gig = await put('/entries/rose-ash-folk-night', {
+    calendarRef: 'rose-ash-whats-on',
+    name: 'Friday folk night',
+    startsAt: `${gigDay}T20:00:00Z`,
+    currency: 'GBP',
+  });
+  const standing = await put('/entries/rose-ash-folk-night/ticket-types/standing', {
+    name: 'Standing',
+    priceMinor: 1200,
+    currency: 'GBP',
+    capacity: SEATS,
+  });
   return {
-    pageId,
-    products: catalogue,
-    slotId: slot!.id,
-    entryId: ticketType!.entryId,
-    ticketTypeId: ticketType!.id,
-    seats: ticketType!.seats,
+    created: page.status === 201,
+    shop: {
+      pageId: page.answer.pageId as number,
+      products,
+      slotId: slot.answer.slotId as number,
+      entryId: gig.answer.entryId as number,
+      ticketTypeId: standing.answer.ticketTypeId as number,
+      seats: SEATS,
+    },
   };
 }

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { connectDatabase } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { applyMigrations } from '../../db/migrate.ts';
 import { parseCredentialsKeys } from '../../db/sealed.ts';
@@ -191,10 +190,6 @@ export async function launchStack(options: {
     const secrets = await stackSecrets(dataDir);
     const credentialsKeys = parseCredentialsKeys(secrets.credentialsKeys);
     await applyMigrations(databaseUrl, { credentialsKeys });
-    const connection = connectDatabase(databaseUrl, { applicationName: 'rose-checkout-start' });
-    const { shop, created } = await seedDemoShop(connection.db, EMULATOR_MERCHANT, credentialsKeys);
-    await connection.close();
-    step(created ? 'demo shop seeded' : 'demo shop found (data kept from the last start)');
 
     step('Temporal dev server with its UI');
     const temporalArgs = [
@@ -335,6 +330,12 @@ export async function launchStack(options: {
         () => answers(`${urls.api}/readyz`),
       ),
     );
+    // Through the admin API, as the services that own the catalogue would sync it.
+    const { shop, created } = await seedDemoShop(
+      { url: urls.api, adminToken: secrets.adminToken },
+      EMULATOR_MERCHANT,
+    );
+    step(created ? 'demo shop seeded' : 'demo shop found (data kept from the last start)');
 
     return {
       urls,
