@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
-import { adminAudit, orderItems, pageSumupCredentials, products } from '../db/schema/index.ts';
+import {
+  adminAudit,
+  orderItems,
+  pageSumupCredentials,
+  products,
+  tickets,
+} from '../db/schema/index.ts';
 import { sumupWebhookSignal } from '../workflows/checkout-messages.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import { claimEntriesAndTickets } from '../activities/calendar/claims.ts';
@@ -105,6 +111,8 @@ describe('pages through the admin API', () => {
 
     const retired = await answerOf(await del(`/v1/admin/pages/${ref}`));
     expect(retired.body.retiredAt).toEqual(expect.any(String));
+    // Retiring again changes nothing.
+    expect((await answerOf(await del(`/v1/admin/pages/${ref}`))).body).toEqual(retired.body);
     // Nothing new goes on a retired page.
     const product = await answerOf(
       await put(`/v1/admin/products/${newRef('mug')}`, {
@@ -508,6 +516,18 @@ describe('calendars, slots, events and ticket types through the admin API', () =
       'ticket_unavailable',
     ]);
     expect((await addTicket()).status).toBe(404);
+    // Retiring the event takes its own tickets off sale too; what was sold stays valid.
+    const eventRetired = await answerOf(await del(`/v1/admin/entries/${entryRef}`));
+    expect(eventRetired.body).toMatchObject({ retiredAt: expect.any(String) });
+    const untyped = await api.call('/v1/cart/tickets', {
+      method: 'POST',
+      shopper: other,
+      body: JSON.stringify({ entryId: made.body.entryId, quantity: 1 }),
+    });
+    expect(untyped.status).toBe(404);
+    await untyped.arrayBuffer();
+    const sold = await db().select().from(tickets).where(eq(tickets.orderId, order.orderId));
+    expect(sold.map((t) => t.state)).toEqual(['confirmed', 'confirmed']);
     const unknownEntry = await answerOf(
       await put(`/v1/admin/entries/${newRef('none')}/ticket-types/x`, type),
     );

@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.ts';
 import { knownTimeZone, slotTimesProblem } from '../../db/queries/slot-times.ts';
 import {
@@ -9,7 +9,15 @@ import {
   type Weekday,
 } from '../../db/schema/index.ts';
 import { livePage } from './pages.ts';
-import { currencyRefusal, refused, sameAs, type Refused, type Upserted } from './upsert.ts';
+import {
+  currencyRefusal,
+  refused,
+  sameAs,
+  retireRow,
+  upserted,
+  type Refused,
+  type Upserted,
+} from './upsert.ts';
 
 /** A calendar as another service syncs it: `PUT /v1/admin/calendars/{calendarRef}`. */
 export interface CalendarInput {
@@ -107,26 +115,25 @@ export function putCalendar(
       .from(calendars)
       .where(eq(calendars.ref, ref))
       .for('update');
-    if (!existing) {
-      await tx.insert(calendars).values({ ref, slug: ref, ...fields });
-      return { kind: 'created', view: (await calendarView(tx, ref))! };
-    }
-    if (sameAs(existing, fields))
-      return { kind: 'unchanged', view: (await calendarView(tx, ref))! };
-    await tx
-      .update(calendars)
-      .set({ ...fields, updatedAt: new Date() })
-      .where(eq(calendars.id, existing.id));
-    return { kind: 'replaced', view: (await calendarView(tx, ref))! };
+    return upserted(
+      existing,
+      existing !== undefined && sameAs(existing, fields),
+      {
+        insert: () => tx.insert(calendars).values({ ref, slug: ref, ...fields }),
+        update: () =>
+          tx
+            .update(calendars)
+            .set({ ...fields, updatedAt: new Date() })
+            .where(eq(calendars.id, existing!.id)),
+      },
+      () => calendarView(tx, ref),
+    );
   });
 }
 
 /** Retires a calendar: its slots are not booked, its events sell nothing; orders keep theirs. */
 export async function retireCalendar(db: Database, ref: string) {
-  await db
-    .update(calendars)
-    .set({ retiredAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(calendars.ref, ref), isNull(calendars.retiredAt)));
+  await retireRow(db, calendars, eq(calendars.ref, ref));
   return calendarView(db, ref);
 }
 
@@ -212,22 +219,26 @@ export function putSlot(
       );
     if (nameTaken)
       return refused(409, 'name_taken', 'Another slot of the calendar has that name.', 'body.name');
-    if (!existing) {
-      await tx.insert(calendarSlots).values({ ref, ...fields });
-      return { kind: 'created', view: (await slotView(tx, calendarRef, ref))! };
-    }
     const { days, times, ...plain } = fields;
     const same =
+      existing !== undefined &&
       sameAs(existing, plain) &&
       JSON.stringify(existing.days) === JSON.stringify(days) &&
       // jsonb keeps its own key order: compare the times, not their spelling.
       spelled(existing.times) === spelled(times);
-    if (same) return { kind: 'unchanged', view: (await slotView(tx, calendarRef, ref))! };
-    await tx
-      .update(calendarSlots)
-      .set({ ...fields, updatedAt: new Date() })
-      .where(eq(calendarSlots.id, existing.id));
-    return { kind: 'replaced', view: (await slotView(tx, calendarRef, ref))! };
+    return upserted(
+      existing,
+      same,
+      {
+        insert: () => tx.insert(calendarSlots).values({ ref, ...fields }),
+        update: () =>
+          tx
+            .update(calendarSlots)
+            .set({ ...fields, updatedAt: new Date() })
+            .where(eq(calendarSlots.id, existing!.id)),
+      },
+      () => slotView(tx, calendarRef, ref),
+    );
   });
 }
 
@@ -240,16 +251,11 @@ export async function retireSlot(db: Database, calendarRef: string, ref: string)
     .from(calendars)
     .where(eq(calendars.ref, calendarRef));
   if (calendar) {
-    await db
-      .update(calendarSlots)
-      .set({ retiredAt: new Date(), updatedAt: new Date() })
-      .where(
-        and(
-          eq(calendarSlots.calendarId, calendar.id),
-          eq(calendarSlots.ref, ref),
-          isNull(calendarSlots.retiredAt),
-        ),
-      );
+    await retireRow(
+      db,
+      calendarSlots,
+      and(eq(calendarSlots.calendarId, calendar.id), eq(calendarSlots.ref, ref)),
+    );
   }
   return slotView(db, calendarRef, ref);
 }

@@ -1,9 +1,9 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.ts';
 import { calendarEntries, calendars, ticketTypes } from '../../db/schema/index.ts';
 import { liveCalendar } from './calendars.ts';
 import { decideSeatChange, seatsSold } from './seats.ts';
-import { currencyRefusal, refused, sameAs, type Upserted } from './upsert.ts';
+import { currencyRefusal, refused, sameAs, retireRow, upserted, type Upserted } from './upsert.ts';
 
 /** An event (an organiser's entry) as another service syncs it: `PUT /v1/admin/entries/{entryRef}`. */
 export interface EventInput {
@@ -111,30 +111,31 @@ export function putEvent(
       ticketCapacity: input.ticketCapacity,
       retiredAt: null,
     };
-    if (!existing) {
-      await tx.insert(calendarEntries).values({ ref, state: 'confirmed', ...fields });
-      return { kind: 'created', view: (await eventView(tx, ref))! };
-    }
     const { startsAt: s, endsAt: e, ...plain } = fields;
     const same =
+      existing !== undefined &&
       sameAs(existing.entry, plain) &&
       existing.entry.startsAt.getTime() === s.getTime() &&
       (existing.entry.endsAt?.getTime() ?? null) === (e?.getTime() ?? null);
-    if (same) return { kind: 'unchanged', view: (await eventView(tx, ref))! };
-    await tx
-      .update(calendarEntries)
-      .set({ ...fields, updatedAt: new Date() })
-      .where(eq(calendarEntries.id, existing.entry.id));
-    return { kind: 'replaced', view: (await eventView(tx, ref))! };
+    return upserted(
+      existing,
+      same,
+      {
+        insert: () => tx.insert(calendarEntries).values({ ref, state: 'confirmed', ...fields }),
+        update: () =>
+          tx
+            .update(calendarEntries)
+            .set({ ...fields, updatedAt: new Date() })
+            .where(eq(calendarEntries.id, existing!.entry.id)),
+      },
+      () => eventView(tx, ref),
+    );
   });
 }
 
 /** Retires an event: its tickets in carts become unavailable; tickets sold stay valid. */
 export async function retireEvent(db: Database, ref: string) {
-  await db
-    .update(calendarEntries)
-    .set({ retiredAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(calendarEntries.ref, ref), isNull(calendarEntries.retiredAt)));
+  await retireRow(db, calendarEntries, eq(calendarEntries.ref, ref));
   return eventView(db, ref);
 }
 
@@ -232,18 +233,19 @@ export function putTicketType(
       capacity: input.capacity,
       retiredAt: null,
     };
-    if (!existing) {
-      await tx.insert(ticketTypes).values({ ref, ...fields });
-      return { kind: 'created', view: (await typeView(tx, entryRef, ref))! };
-    }
-    if (sameAs(existing, fields)) {
-      return { kind: 'unchanged', view: (await typeView(tx, entryRef, ref))! };
-    }
-    await tx
-      .update(ticketTypes)
-      .set({ ...fields, updatedAt: new Date() })
-      .where(eq(ticketTypes.id, existing.id));
-    return { kind: 'replaced', view: (await typeView(tx, entryRef, ref))! };
+    return upserted(
+      existing,
+      existing !== undefined && sameAs(existing, fields),
+      {
+        insert: () => tx.insert(ticketTypes).values({ ref, ...fields }),
+        update: () =>
+          tx
+            .update(ticketTypes)
+            .set({ ...fields, updatedAt: new Date() })
+            .where(eq(ticketTypes.id, existing!.id)),
+      },
+      () => typeView(tx, entryRef, ref),
+    );
   });
 }
 
@@ -251,16 +253,11 @@ export function putTicketType(
 export async function retireTicketType(db: Database, entryRef: string, ref: string) {
   const event = await eventRow(db, entryRef);
   if (event) {
-    await db
-      .update(ticketTypes)
-      .set({ retiredAt: new Date(), updatedAt: new Date() })
-      .where(
-        and(
-          eq(ticketTypes.entryId, event.entry.id),
-          eq(ticketTypes.ref, ref),
-          isNull(ticketTypes.retiredAt),
-        ),
-      );
+    await retireRow(
+      db,
+      ticketTypes,
+      and(eq(ticketTypes.entryId, event.entry.id), eq(ticketTypes.ref, ref)),
+    );
   }
   return typeView(db, entryRef, ref);
 }

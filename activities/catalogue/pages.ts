@@ -7,7 +7,7 @@ import {
   products,
   type UnansweredBookingPolicy,
 } from '../../db/schema/index.ts';
-import { refused, sameAs, type Refused, type Upserted } from './upsert.ts';
+import { refused, sameAs, retireRow, upserted, type Refused, type Upserted } from './upsert.ts';
 
 /** A page as another service syncs it: `PUT /v1/admin/pages/{pageRef}`. */
 export interface PageInput {
@@ -99,29 +99,13 @@ export function putPage(db: Database, ref: string, input: PageInput): Promise<Up
       checkoutReferencePrefix: input.checkoutReferencePrefix,
       autoRefund: input.autoRefund,
     };
-    if (!existing) {
-      const [page] = await tx
-        .insert(pages)
-        .values({ ref, ...pageFields })
-        .returning({ id: pages.id });
-      await tx.insert(pagePaymentSettings).values({ pageId: page!.id, ...settingsFields });
-      return { kind: 'created', view: (await viewOf(tx, ref))! };
-    }
-    const pageId = existing.page.id;
-    if (
-      sameAs(existing.page, pageFields) &&
-      existing.settings &&
-      sameAs(existing.settings, settingsFields)
-    ) {
-      return { kind: 'unchanged', view: (await viewOf(tx, ref))! };
-    }
-    if (existing.settings && existing.settings.currency !== input.currency) {
+    if (existing?.settings && existing.settings.currency !== input.currency) {
       const [selling] = await tx
         .select({ id: products.id })
         .from(products)
         .where(
           and(
-            eq(products.pageId, pageId),
+            eq(products.pageId, existing.page.id),
             isNull(products.retiredAt),
             ne(products.currency, input.currency),
           ),
@@ -136,26 +120,45 @@ export function putPage(db: Database, ref: string, input: PageInput): Promise<Up
         );
       }
     }
-    await tx
-      .update(pages)
-      .set({ ...pageFields, updatedAt: new Date() })
-      .where(eq(pages.id, pageId));
-    await tx
-      .insert(pagePaymentSettings)
-      .values({ pageId, ...settingsFields })
-      .onConflictDoUpdate({
-        target: pagePaymentSettings.pageId,
-        set: { ...settingsFields, updatedAt: new Date() },
-      });
-    return { kind: 'replaced', view: (await viewOf(tx, ref))! };
+    const same =
+      existing !== undefined &&
+      sameAs(existing.page, pageFields) &&
+      existing.settings !== null &&
+      sameAs(existing.settings, settingsFields);
+    const writeSettings = (pageId: number) =>
+      tx
+        .insert(pagePaymentSettings)
+        .values({ pageId, ...settingsFields })
+        .onConflictDoUpdate({
+          target: pagePaymentSettings.pageId,
+          set: { ...settingsFields, updatedAt: new Date() },
+        });
+    return upserted(
+      existing,
+      same,
+      {
+        insert: async () => {
+          const [page] = await tx
+            .insert(pages)
+            .values({ ref, ...pageFields })
+            .returning({ id: pages.id });
+          await writeSettings(page!.id);
+        },
+        update: async () => {
+          await tx
+            .update(pages)
+            .set({ ...pageFields, updatedAt: new Date() })
+            .where(eq(pages.id, existing!.page.id));
+          await writeSettings(existing!.page.id);
+        },
+      },
+      () => viewOf(tx, ref),
+    );
   });
 }
 
 /** Retires a page: its products, bookings and tickets are no longer sold; orders keep theirs. */
 export async function retirePage(db: Database, ref: string): Promise<PageView | undefined> {
-  await db
-    .update(pages)
-    .set({ retiredAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(pages.ref, ref), isNull(pages.retiredAt)));
+  await retireRow(db, pages, eq(pages.ref, ref));
   return viewOf(db, ref);
 }

@@ -1,8 +1,8 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.ts';
 import { pages, products } from '../../db/schema/index.ts';
 import { livePage } from './pages.ts';
-import { currencyRefusal, sameAs, type Upserted } from './upsert.ts';
+import { currencyRefusal, sameAs, retireRow, upserted, type Upserted } from './upsert.ts';
 
 /** A product as another service syncs it: `PUT /v1/admin/products/{productRef}`. */
 export interface ProductInput {
@@ -66,25 +66,25 @@ export function putProduct(
       retiredAt: null,
     };
     const [existing] = await tx.select().from(products).where(eq(products.ref, ref)).for('update');
-    if (!existing) {
-      // The slug is the ref: unique with it, and the page's other products keep theirs.
-      await tx.insert(products).values({ ref, slug: ref, ...fields });
-      return { kind: 'created', view: (await viewOf(tx, ref))! };
-    }
-    if (sameAs(existing, fields)) return { kind: 'unchanged', view: (await viewOf(tx, ref))! };
-    await tx
-      .update(products)
-      .set({ ...fields, updatedAt: new Date() })
-      .where(eq(products.id, existing.id));
-    return { kind: 'replaced', view: (await viewOf(tx, ref))! };
+    return upserted(
+      existing,
+      existing !== undefined && sameAs(existing, fields),
+      {
+        // The slug is the ref: unique with it, and the page's other products keep theirs.
+        insert: () => tx.insert(products).values({ ref, slug: ref, ...fields }),
+        update: () =>
+          tx
+            .update(products)
+            .set({ ...fields, updatedAt: new Date() })
+            .where(eq(products.id, existing!.id)),
+      },
+      () => viewOf(tx, ref),
+    );
   });
 }
 
 /** Retires a product: lines in carts become unavailable; orders keep their snapshot. */
 export async function retireProduct(db: Database, ref: string) {
-  await db
-    .update(products)
-    .set({ retiredAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(products.ref, ref), isNull(products.retiredAt)));
+  await retireRow(db, products, eq(products.ref, ref));
   return viewOf(db, ref);
 }
