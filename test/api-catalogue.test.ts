@@ -317,6 +317,11 @@ describe('calendars, slots, events and ticket types through the admin API', () =
       status: 200,
       body: made.body,
     });
+    const renamed = await answerOf(
+      await put(`/v1/admin/calendars/${ref}`, { ...body, title: 'Gigs and rooms' }),
+    );
+    expect(renamed).toMatchObject({ status: 200, body: { title: 'Gigs and rooms' } });
+    expect((await answerOf(await get(`/v1/admin/calendars/${ref}`))).body).toEqual(renamed.body);
     return { page, ref, body };
   }
 
@@ -455,6 +460,22 @@ describe('calendars, slots, events and ticket types through the admin API', () =
       body: { ...event, startsAt: '2027-03-05T20:00:00.000Z', sold: 0 },
     });
     expect((await answerOf(await put(`/v1/admin/entries/${entryRef}`, event))).status).toBe(200);
+    const moved = await answerOf(
+      await put(`/v1/admin/entries/${entryRef}`, {
+        ...event,
+        startsAt: '2027-03-12T20:00:00+00:00',
+      }),
+    );
+    expect(moved).toMatchObject({ status: 200, body: { startsAt: '2027-03-12T20:00:00.000Z' } });
+    expect((await answerOf(await get(`/v1/admin/entries/${entryRef}`))).body).toEqual(moved.body);
+    const backwards = await answerOf(
+      await put(`/v1/admin/entries/${entryRef}`, { ...event, endsAt: '2027-03-05T19:00:00Z' }),
+    );
+    expect([backwards.status, backwards.code, backwards.field]).toEqual([
+      400,
+      'ends_before_start',
+      'body.endsAt',
+    ]);
     const typePath = `/v1/admin/entries/${entryRef}/ticket-types/${newRef('standing')}`;
     const type = { name: 'Standing', priceMinor: 1200, currency: 'GBP', capacity: 3 };
     const typeMade = await answerOf(await put(typePath, type));
