@@ -66,7 +66,7 @@ export function createApp(deps: ApiDependencies): express.Express {
       webhookLimit,
       deps.checkout?.refundRetry,
     ),
-    ...cartEndpoints(deps.db, deps.auth.shopperTokenSecret, deps.temporal),
+    ...cartEndpoints(deps.db, deps.auth.shopperTokens, deps.temporal),
     ...checkoutEndpoints(deps.temporal, deps.taskQueue, metrics.checkoutStarted, deps.checkout),
     ...orderEndpoints(
       deps.db,

@@ -2,15 +2,15 @@ import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { ApiProblem } from './problem.ts';
-import { verifyShopperToken } from './shopper-token.ts';
+import type { ShopperTokenVerifier } from './shopper-token.ts';
 
 export interface AuthSettings {
   /** Credentials the storefront presents as `Authorization: Bearer <token>`. */
   serviceTokens: string[];
   /** Admin credentials, each with the name the audit records. */
   adminTokens?: { name: string; token: string }[];
-  /** Shared with the storefront, which signs shopper tokens with it. */
-  shopperTokenSecret: string;
+  /** Verifies the JWT the storefront signs to name the shopper (`api/shopper-token.ts`). */
+  shopperTokens: ShopperTokenVerifier;
 }
 
 const sameSecret = (a: string, b: string) => {
@@ -21,7 +21,7 @@ const sameSecret = (a: string, b: string) => {
 
 /** The storefront's service credential, then the shopper its signed token names. */
 export function requireShopper(settings: AuthSettings) {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     if (!bearer || !settings.serviceTokens.some((token) => sameSecret(token, bearer))) {
       return next(
@@ -31,7 +31,19 @@ export function requireShopper(settings: AuthSettings) {
       );
     }
     const token = req.get('x-shopper-token');
-    const shopper = token ? verifyShopperToken(settings.shopperTokenSecret, token) : undefined;
+    let shopper;
+    try {
+      shopper = token ? await settings.shopperTokens(token) : undefined;
+    } catch {
+      // The storefront's keys could not be read (its JWKS is down): not the shopper's fault.
+      return next(
+        new ApiProblem(
+          503,
+          'shopper_keys_unavailable',
+          "The storefront's keys cannot be read now.",
+        ),
+      );
+    }
     if (!shopper) {
       return next(
         new ApiProblem(401, 'invalid_shopper_token', 'A valid shopper token is required.', [

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { JSONWebKeySet } from 'jose';
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
@@ -7,6 +9,7 @@ import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-conver
 import { LASTING_REFUND_RETRY } from '../workflows/activity-proxies.ts';
 import { createApp } from './app.ts';
 import { readApiConfig } from './config.ts';
+import { shopperTokenVerifier } from './shopper-token.ts';
 
 // The API process: migrate, connect, serve; on SIGTERM stop taking requests, then close.
 const config = readApiConfig();
@@ -31,7 +34,15 @@ const app = createApp({
   auth: {
     serviceTokens: config.API_SERVICE_TOKENS,
     adminTokens: config.API_ADMIN_TOKENS,
-    shopperTokenSecret: config.SHOPPER_TOKEN_SECRET,
+    shopperTokens: shopperTokenVerifier({
+      keys: config.SHOPPER_TOKEN_SECRET
+        ? { secret: config.SHOPPER_TOKEN_SECRET }
+        : config.SHOPPER_JWKS_URL
+          ? { jwksUrl: config.SHOPPER_JWKS_URL }
+          : { jwks: JSON.parse(readFileSync(config.SHOPPER_JWKS_FILE!, 'utf8')) as JSONWebKeySet },
+      audience: config.SHOPPER_TOKEN_AUDIENCE,
+      issuer: config.SHOPPER_TOKEN_ISSUER,
+    }),
   },
   rateLimits: {
     webhook: {

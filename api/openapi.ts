@@ -138,7 +138,7 @@ export function buildOpenApi(endpoints: Endpoint[], version: string) {
           in: 'header',
           name: 'x-shopper-token',
           description:
-            'v1.<base64url JSON {sub, exp}>.<base64url HMAC-SHA256>, signed by the storefront.',
+            'A JWT the storefront signs: `sub` (`user:<id>` or `session:<id>`), `exp`, `iat`, `aud` (`rose-checkout`); HS256 with the shared secret, or EdDSA, RS256 or ES256 with the keys of its JWKS.',
         },
       },
     },

@@ -11,12 +11,12 @@ export interface StartedCheckout {
 
 /** The API as the storefront calls it: service credential and a signed shopper token. */
 export function storefront(stack: Stack) {
-  const call = (path: string, shopper: Shopper, init: RequestInit = {}) =>
+  const call = async (path: string, shopper: Shopper, init: RequestInit = {}) =>
     fetch(`${stack.urls.api}${path}`, {
       ...init,
       headers: {
         authorization: `Bearer ${stack.secrets.serviceToken}`,
-        'x-shopper-token': signShopperToken(stack.secrets.shopperTokenSecret, shopper),
+        'x-shopper-token': await signShopperToken(stack.secrets.shopperTokenSecret, shopper),
         'content-type': 'application/json',
       },
     });

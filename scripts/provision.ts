@@ -30,6 +30,11 @@ export const tools = {
     installBy:
       'install Go (https://go.dev/dl) and run bash scripts/docker-compose.sh, or set DOCKER_COMPOSE_PATH',
   },
+  /** Python with PyJWT: the tests sign shopper tokens as a Python storefront would. */
+  'python-jwt': {
+    script: 'python-jwt.sh',
+    installBy: 'apt-get install -y python3-venv, then bash scripts/python-jwt.sh',
+  },
   /** Debian's Chromium, for the real-browser tests. */
   chromium: {
     script: 'chromium.sh',

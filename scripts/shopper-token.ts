@@ -41,4 +41,9 @@ function stackSecret(): string {
     .shopperTokenSecret;
 }
 
-console.log(signShopperToken(process.env.SHOPPER_TOKEN_SECRET || stackSecret(), shopper, ttl));
+console.log(
+  await signShopperToken(process.env.SHOPPER_TOKEN_SECRET || stackSecret(), shopper, {
+    ttlSeconds: ttl,
+    ...(process.env.SHOPPER_TOKEN_AUDIENCE ? { audience: process.env.SHOPPER_TOKEN_AUDIENCE } : {}),
+  }),
+);

@@ -61,7 +61,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 try {
   const stack = await launched;
   const { urls, secrets, shop } = stack;
-  const shopperToken = signShopperToken(secrets.shopperTokenSecret, { userId: 'demo' }, 86_400);
+  const shopperToken = await signShopperToken(
+    secrets.shopperTokenSecret,
+    { userId: 'demo' },
+    { ttlSeconds: 86_400 },
+  );
   // Everything a shell needs to script against this stack: the API and its credentials, the
   // database, Temporal (for `npm run ops`), and the demo shop's ids.
   const envFile = join(dataDir, 'stack.env');

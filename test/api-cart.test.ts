@@ -183,7 +183,7 @@ describe('the cart', () => {
         shopper: user,
       });
 
-    const adopted = await json<CartView>(await adopt(api.sign(session)));
+    const adopted = await json<CartView>(await adopt(await api.sign(session)));
     expect(adopted).toMatchObject({ count: 4, totalMinor: 3 * 850 + 4000 });
     expect(adopted.pages[0]!.lines.map((l) => [l.kind, l.quantity])).toEqual([
       ['product', 3],
@@ -193,7 +193,7 @@ describe('the cart', () => {
       count: 0,
     });
     // Again: nothing changes.
-    expect(await json<CartView>(await adopt(api.sign(session)))).toMatchObject({
+    expect(await json<CartView>(await adopt(await api.sign(session)))).toMatchObject({
       count: 4,
       totalMinor: 6550,
     });
@@ -203,12 +203,12 @@ describe('the cart', () => {
       .where(eq(cartLines.userId, user.userId));
     expect(lines.map((l) => l.quantity)).toEqual([3]);
 
-    const forged = await adopt(`${api.sign(session)}x`);
+    const forged = await adopt(`${await api.sign(session)}x`);
     expect([forged.status, (await json<{ code: string }>(forged)).code]).toEqual([
       400,
       'invalid_session_token',
     ]);
-    const notASession = await adopt(api.sign({ userId: 'someone-else' }));
+    const notASession = await adopt(await api.sign({ userId: 'someone-else' }));
     expect(notASession.status).toBe(400);
   });
 });
@@ -264,7 +264,7 @@ describe('lines an order once took', () => {
     await shop.addMug(user, 1);
     const adopted = await api.call('/v1/cart/adopt', {
       method: 'POST',
-      body: JSON.stringify({ sessionToken: api.sign(session) }),
+      body: JSON.stringify({ sessionToken: await api.sign(session) }),
       shopper: user,
     });
     expect(adopted.status).toBe(200);

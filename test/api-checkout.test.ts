@@ -346,7 +346,7 @@ describe('adoption on sign-in', () => {
 
       const adopted = await call('/v1/cart/adopt', {
         method: 'POST',
-        body: JSON.stringify({ sessionToken: testApi.sign(session) }),
+        body: JSON.stringify({ sessionToken: await testApi.sign(session) }),
         shopper: user,
       });
       expect(adopted.status).toBe(200);
@@ -388,7 +388,7 @@ describe('adoption on sign-in', () => {
       expect(started.status).toBe(200);
       const adopted = await call('/v1/cart/adopt', {
         method: 'POST',
-        body: JSON.stringify({ sessionToken: testApi.sign(session) }),
+        body: JSON.stringify({ sessionToken: await testApi.sign(session) }),
         shopper: user,
       });
       expect(adopted.status).toBe(409);

@@ -262,7 +262,7 @@ describe('strict input', () => {
   });
 
   it('takes a shopper token only in its exact form: one with anything appended is refused', async () => {
-    const token = api.sign({ sessionId: randomUUID() });
+    const token = await api.sign({ sessionId: randomUUID() });
     const asked = (shopperToken: string) =>
       api.call('/v1/cart', { headers: { 'x-shopper-token': shopperToken } });
     expect((await asked(token)).status).toBe(200);

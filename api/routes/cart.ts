@@ -21,7 +21,7 @@ import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
 import { ApiProblem, lineProblemSchema, problemResponses } from '../problem.ts';
 import { bodyId, pathId } from '../ids.ts';
-import { verifyShopperToken } from '../shopper-token.ts';
+import type { ShopperTokenVerifier } from '../shopper-token.ts';
 
 const id = bodyId;
 const idParam = z.object({ id: pathId });
@@ -184,7 +184,7 @@ async function endSessionCheckouts(
 
 export function cartEndpoints(
   db: Database,
-  shopperTokenSecret: string,
+  shopperTokens: ShopperTokenVerifier,
   client: Client,
 ): Endpoint[] {
   return [
@@ -347,7 +347,7 @@ export function cartEndpoints(
       },
       async ({ body }, _req, res) => {
         const userId = signedIn(shopperOf(res), 'Only a signed-in shopper adopts a cart.');
-        const session = verifyShopperToken(shopperTokenSecret, body.sessionToken);
+        const session = await shopperTokens(body.sessionToken);
         if (session?.sessionId === undefined) {
           throw new ApiProblem(400, 'invalid_session_token', 'The session token is not valid.', [
             { field: 'body.sessionToken', message: 'missing, forged, expired or not a session' },

@@ -266,9 +266,9 @@ async function against(
  * second. `note` counts how each one went.
  */
 function shopper(stack: Stack, options: ChaosOptions, note: (outcome: string) => void) {
-  const headers = (userId: string) => ({
+  const headers = async (userId: string) => ({
     authorization: `Bearer ${stack.secrets.serviceToken}`,
-    'x-shopper-token': signShopperToken(stack.secrets.shopperTokenSecret, { userId }),
+    'x-shopper-token': await signShopperToken(stack.secrets.shopperTokenSecret, { userId }),
     'content-type': 'application/json',
   });
   /** The storefront's call, retried while the API or the engine is restarting. */
@@ -276,7 +276,7 @@ function shopper(stack: Stack, options: ChaosOptions, note: (outcome: string) =>
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(`${stack.urls.api}${path}`, {
         ...init,
-        headers: headers(userId),
+        headers: await headers(userId),
       }).catch(() => undefined);
       if (res && res.status < 500) return res;
       if (attempt >= 20) return res;

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Response as ExpressResponse } from 'express';
 import { createApp, type ApiDependencies } from '../../api/app.ts';
-import { signShopperToken } from '../../api/shopper-token.ts';
+import { shopperTokenVerifier, signShopperToken } from '../../api/shopper-token.ts';
 import type { Shopper } from '../../workflows/checkout-types.ts';
 import { NO_PAYMENTS, testCredentialsKeys, type TestContext } from './context.ts';
 import { ContractChecker } from './contract.ts';
@@ -16,7 +16,9 @@ export interface TestApi {
     init?: RequestInit & { shopper?: Shopper; service?: string },
   ) => Promise<Response>;
   /** A shopper token as the storefront would sign it. */
-  sign: (shopper: Shopper) => string;
+  sign: (shopper: Shopper) => Promise<string>;
+  /** The HS256 secret shared with the storefront. */
+  secret: string;
   /** Calls the admin API as the admin named `door` does. */
   admin: (path: string, init?: RequestInit) => Promise<Response>;
   serviceToken: string;
@@ -52,7 +54,7 @@ export async function startApi(
     taskQueue: ctx.taskQueue,
     auth: {
       serviceTokens: [serviceToken],
-      shopperTokenSecret: shopperSecret,
+      shopperTokens: shopperTokenVerifier({ keys: { secret: shopperSecret } }),
       adminTokens: [{ name: 'door', token: adminToken }],
     },
     // Keys are sealed as the worker of the tests opens them; SumUp unreachable unless given.
@@ -110,6 +112,7 @@ export async function startApi(
   return {
     url,
     sign: (shopper) => signShopperToken(shopperSecret, shopper),
+    secret: shopperSecret,
     serviceToken,
     admin: (path, init = {}) =>
       fetch(`${url}${path}`, {
@@ -120,14 +123,14 @@ export async function startApi(
           ...(init.headers as Record<string, string> | undefined),
         },
       }),
-    call: (path, init = {}) =>
+    call: async (path, init = {}) =>
       fetch(`${url}${path}`, {
         ...init,
         headers: {
           'content-type': 'application/json',
           authorization: `Bearer ${init.service ?? serviceToken}`,
           ...(init.shopper
-            ? { 'x-shopper-token': signShopperToken(shopperSecret, init.shopper) }
+            ? { 'x-shopper-token': await signShopperToken(shopperSecret, init.shopper) }
             : {}),
           ...(init.headers as Record<string, string> | undefined),
         },

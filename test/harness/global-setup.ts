@@ -123,7 +123,7 @@ async function provisionTools(): Promise<Record<ToolName, Provisioned>> {
   };
   const lanes = await Promise.all([
     inSequence(['temporal-cli', 'docker-compose']),
-    inSequence(['temporal-test-server', 'chromium']),
+    inSequence(['temporal-test-server', 'chromium', 'python-jwt']),
   ]);
   const tools = Object.assign({}, ...lanes) as Record<ToolName, Provisioned>;
   const missing = Object.values(tools).flatMap((tool) => (tool.missing ? [tool.missing] : []));
