@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { endpoint, type Endpoint } from './endpoint.ts';
 import { ApiProblem, problemResponses } from './problem.ts';
 
@@ -11,9 +12,9 @@ export interface MetricsSettings {
 }
 
 export interface Metrics {
-  /** Counts and times every request; mount it first. */
+  /** Counts and times every request, and notes its route pattern; mount it first. */
   middleware: (req: Request, res: Response, next: NextFunction) => void;
-  /** `GET /metrics`, in Prometheus' text exposition format 0.0.4. */
+  /** `GET /metrics`, in Prometheus' text exposition format, by prom-client. */
   endpoint: Endpoint;
   checkoutStarted: (scope: CheckoutScopeLabel) => void;
 }
@@ -23,25 +24,11 @@ interface MatchedRoute {
   path: unknown;
 }
 
-const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const UNMATCHED = 'unmatched';
 
-interface RequestSeries {
-  labels: string;
-  count: number;
-  sumSeconds: number;
-  /** Cumulative: `buckets[i]` counts requests that took at most `DURATION_BUCKETS[i]`. */
-  buckets: number[];
-}
-
-export const escapeLabelValue = (value: string) =>
-  value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-const labelSet = (labels: Record<string, string>) =>
-  `{${Object.entries(labels)
-    .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
-    .join(',')}}`;
+/** The route pattern that answered (never the URL, which carries ids), or `unmatched`. */
+export const routeOf = (res: Response): string =>
+  (res.locals.route as string | undefined) ?? UNMATCHED;
 
 const sameToken = (expected: string, given: string) =>
   timingSafeEqual(
@@ -51,55 +38,37 @@ const sameToken = (expected: string, given: string) =>
 
 /**
  * Request counts and durations by method, route pattern and status, and checkouts started,
- * kept in this process. The route label is the pattern that matched (never the URL, which
- * carries ids); a request no route took, such as a 404 or a credential refused before any
- * route, is `unmatched`. Routers must be mounted at fixed paths: a parameter in a mount path
- * would show its value.
+ * with prom-client's default process metrics (CPU, memory, event-loop lag, GC). A request no
+ * route took, such as a 404 or a credential refused before any route, is `unmatched`.
+ * Routers must be mounted at fixed paths: a parameter in a mount path would show its value.
  */
 export function createMetrics(settings: MetricsSettings = {}): Metrics {
-  const requests = new Map<string, RequestSeries>();
-  const checkouts: Record<CheckoutScopeLabel, number> = { global: 0, page: 0 };
-
-  function observe(method: string, route: string, status: number, seconds: number): void {
-    const labels = labelSet({ method, route, status: String(status) });
-    let series = requests.get(labels);
-    if (!series) {
-      series = { labels, count: 0, sumSeconds: 0, buckets: DURATION_BUCKETS.map(() => 0) };
-      requests.set(labels, series);
-    }
-    series.count += 1;
-    series.sumSeconds += seconds;
-    DURATION_BUCKETS.forEach((le, i) => {
-      if (seconds <= le) series.buckets[i]! += 1;
-    });
-  }
-
-  function exposition(): string {
-    const lines = [
-      '# HELP http_requests_total HTTP requests answered, by method, route pattern and status.',
-      '# TYPE http_requests_total counter',
-      ...[...requests.values()].map((s) => `http_requests_total${s.labels} ${s.count}`),
-      '# HELP http_request_duration_seconds Time to answer an HTTP request.',
-      '# TYPE http_request_duration_seconds histogram',
-      ...[...requests.values()].flatMap((s) => {
-        const withLe = (le: string) => `${s.labels.slice(0, -1)},le="${le}"}`;
-        return [
-          ...DURATION_BUCKETS.map(
-            (le, i) => `http_request_duration_seconds_bucket${withLe(String(le))} ${s.buckets[i]}`,
-          ),
-          `http_request_duration_seconds_bucket${withLe('+Inf')} ${s.count}`,
-          `http_request_duration_seconds_sum${s.labels} ${s.sumSeconds}`,
-          `http_request_duration_seconds_count${s.labels} ${s.count}`,
-        ];
-      }),
-      '# HELP checkouts_started_total Checkouts started, by scope.',
-      '# TYPE checkouts_started_total counter',
-      ...Object.entries(checkouts).map(
-        ([scope, n]) => `checkouts_started_total${labelSet({ scope })} ${n}`,
-      ),
-    ];
-    return `${lines.join('\n')}\n`;
-  }
+  // A registry per app: the tests run several in one process.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status.',
+    labelNames,
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request.',
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const checkouts = new Counter({
+    name: 'checkouts_started_total',
+    help: 'Checkouts started, by scope.',
+    labelNames: ['scope'],
+    registers: [registry],
+  });
+  // Both series exist from the start, at 0.
+  checkouts.inc({ scope: 'global' }, 0);
+  checkouts.inc({ scope: 'page' }, 0);
 
   const requireToken = (req: Request, res: Response, next: NextFunction) => {
     if (settings.token === undefined) return next();
@@ -116,7 +85,8 @@ export function createMetrics(settings: MetricsSettings = {}): Metrics {
     {
       method: 'get',
       path: '/metrics',
-      summary: 'Request counts and latencies by route and status, and checkouts started',
+      summary:
+        'Request counts and latencies by route and status, checkouts started, and the process',
       tag: 'operations',
       access: 'public',
       responses: {
@@ -124,8 +94,10 @@ export function createMetrics(settings: MetricsSettings = {}): Metrics {
         ...problemResponses(401),
       },
     },
-    (_in, _req, res) => {
-      res.set({ 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' }).send(exposition());
+    async (_in, _req, res) => {
+      res
+        .set({ 'content-type': registry.contentType, 'cache-control': 'no-store' })
+        .send(await registry.metrics());
     },
     [requireToken],
   );
@@ -136,25 +108,25 @@ export function createMetrics(settings: MetricsSettings = {}): Metrics {
       // By 'finish', an error leaving a mounted router has already restored the parent's
       // baseUrl, so the pattern is noted at the moment the router sets req.route.
       let route = req.route as MatchedRoute | undefined;
-      let pattern: string | undefined;
       Object.defineProperty(req, 'route', {
         configurable: true,
         enumerable: true,
         get: () => route,
         set(value: MatchedRoute | undefined) {
           route = value;
-          pattern = value ? `${req.baseUrl}${String(value.path)}` : undefined;
+          res.locals.route = value ? `${req.baseUrl}${String(value.path)}` : undefined;
         },
       });
       res.once('finish', () => {
-        const seconds = (performance.now() - started) / 1000;
-        observe(req.method, pattern ?? UNMATCHED, res.statusCode, seconds);
+        const labels = { method: req.method, route: routeOf(res), status: res.statusCode };
+        requests.inc(labels);
+        durations.observe(labels, (performance.now() - started) / 1000);
       });
       next();
     },
     endpoint: metricsEndpoint,
     checkoutStarted(scope) {
-      checkouts[scope] += 1;
+      checkouts.inc({ scope });
     },
   };
 }

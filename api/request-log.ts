@@ -1,29 +1,35 @@
-import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { routeOf } from './metrics.ts';
 
 /**
- * One JSON line per request: method, route pattern, status, time. Handlers that touch an
- * order add it (`res.locals.orderId`, `res.locals.workflowId`), so a checkout can be
- * followed from the storefront's request to the workflow's own lines. No query string,
- * header or body is logged: they carry tokens.
+ * One JSON line per request, by pino-http: method, route pattern, status, time. Handlers that
+ * touch an order add it (`res.locals.orderId`, `res.locals.workflowId`), so a checkout can be
+ * followed from the storefront's request to the workflow's own lines. No URL, query string,
+ * header or body is logged: they carry ids and tokens. Mount it after the metrics'
+ * middleware, which notes the route pattern.
  */
 export function requestLog(log: Logger) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const started = performance.now();
-    res.once('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path;
-      log.info(
-        {
-          method: req.method,
-          route: route ? `${req.baseUrl}${route}` : 'unmatched',
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-          ...(res.locals.orderId !== undefined ? { orderId: String(res.locals.orderId) } : {}),
-          ...(res.locals.workflowId !== undefined ? { workflowId: res.locals.workflowId } : {}),
-        },
-        'request',
-      );
-    });
-    next();
-  };
+  return pinoHttp({
+    logger: log,
+    // Neither the request nor the response as pino-http would print them: only our fields.
+    serializers: { req: () => undefined, res: () => undefined, err: () => undefined },
+    wrapSerializers: false,
+    customAttributeKeys: { responseTime: 'ms' },
+    customLogLevel: () => 'info',
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+    customProps: (req, res) => {
+      const locals = (
+        res as unknown as { locals: { orderId?: number | string; workflowId?: string } }
+      ).locals;
+      return {
+        method: req.method,
+        route: routeOf(res as never),
+        status: res.statusCode,
+        ...(locals.orderId !== undefined ? { orderId: String(locals.orderId) } : {}),
+        ...(locals.workflowId !== undefined ? { workflowId: locals.workflowId } : {}),
+      };
+    },
+  });
 }

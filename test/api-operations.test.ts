@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import express, { type Request } from 'express';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routerOf } from '../api/endpoint.ts';
-import { createMetrics, escapeLabelValue } from '../api/metrics.ts';
+import { createMetrics } from '../api/metrics.ts';
 import { ApiProblem, problemHandler } from '../api/problem.ts';
 import { clientKey, TokenBuckets } from '../api/rate-limit.ts';
 import { orders } from '../db/schema/index.ts';
@@ -48,10 +49,25 @@ const scrape = async (app: TestApi, init: RequestInit = {}) => {
   return { res, text: await res.text() };
 };
 
+/** A series as `name{a="1",b="2"}`, its labels in one order whatever order they came in. */
+const canonical = (series: string) => {
+  const match = /^([^{]+)(?:\{(.*)\})?$/.exec(series)!;
+  const labels = (match[2] ?? '').match(/\w+="(?:[^"\\]|\\.)*"/g) ?? [];
+  return `${match[1]}{${[...labels].sort().join(',')}}`;
+};
+
 /** The sample's value, or undefined when the exposition has no such line. */
 const sample = (text: string, series: string) => {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  const wanted = canonical(series);
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.includes(' ') &&
+        !l.startsWith('#') &&
+        canonical(l.slice(0, l.lastIndexOf(' '))) === wanted,
+    );
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 };
 
 describe('GET /metrics', () => {
@@ -145,8 +161,51 @@ describe('GET /metrics', () => {
     }
   });
 
-  it('escapes label values as the exposition format says', () => {
-    expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+  it("includes the process's own metrics: CPU, memory, event-loop lag", async () => {
+    const { text } = await scrape(api);
+    for (const series of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
+      expect(sample(text, series), series).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('request logs', () => {
+  it('log one line per request: method, route pattern, status and time; never the URL, a header or a body', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino(
+      { base: undefined, timestamp: false },
+      {
+        write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      },
+    );
+    const logged = await startApi(ctx, { log });
+    try {
+      const shopper = { sessionId: `s-${randomUUID()}` };
+      const res = await logged.call('/v1/cart/products/918273645?secret=query-4711', {
+        method: 'DELETE',
+        shopper,
+        body: JSON.stringify({ note: 'body-4711' }),
+      });
+      expect(res.status).toBe(404);
+      await res.arrayBuffer();
+    } finally {
+      await logged.close();
+    }
+    const request = lines.find((l) => l.msg === 'request' && l.method === 'DELETE');
+    expect(request).toEqual({
+      level: 30,
+      msg: 'request',
+      method: 'DELETE',
+      route: '/v1/cart/products/:id',
+      status: 404,
+      ms: expect.any(Number),
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/4711|918273645|x-shopper-token|authorization/i);
   });
 });
 

@@ -131,6 +131,9 @@ describe('the worker process', () => {
     const metrics = await (await fetch(`http://${metricsAddress}/metrics`)).text();
     expect(metrics).toMatch(/^temporal_worker_start\{/m);
     expect(metrics).toMatch(/^temporal_worker_task_slots_available\{.*task_queue="test-/m);
+    // And the process's own, from prom-client.
+    expect(metrics).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     const paidEvents = await ctx.database.db
       .select()
       .from(outboxEvents)

@@ -7,6 +7,7 @@ import { Secret } from '../db/secret.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { createLogger } from '../observability/logger.ts';
 import { installTemporalRuntime } from '../observability/temporal-runtime.ts';
+import { loopbackAddress, serveWorkerMetrics } from '../observability/worker-metrics.ts';
 import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
 import { readWorkerConfig } from './config.ts';
 import { registerPaymentSweep } from './payment-sweep.ts';
@@ -16,10 +17,14 @@ import { createCheckoutWorker } from './worker.ts';
 // shutdown: running activities finish, then `run()` resolves and we close our pool.
 const config = readWorkerConfig();
 const log = createLogger('worker');
-installTemporalRuntime(
-  log,
-  config.WORKER_METRICS_ADDRESS === 'off' ? undefined : config.WORKER_METRICS_ADDRESS,
-);
+// The SDK's metrics go to a loopback port; /metrics at WORKER_METRICS_ADDRESS adds the
+// process's own to them.
+const sdkMetricsAddress =
+  config.WORKER_METRICS_ADDRESS === 'off' ? undefined : await loopbackAddress();
+installTemporalRuntime(log, sdkMetricsAddress);
+const metricsServer = sdkMetricsAddress
+  ? await serveWorkerMetrics(config.WORKER_METRICS_ADDRESS, sdkMetricsAddress)
+  : undefined;
 const credentialsKeys = parseCredentialsKeys(config.CREDENTIALS_KEYS);
 await applyMigrations(config.DATABASE_URL, { credentialsKeys });
 const database = connectDatabase(config.DATABASE_URL, {
@@ -110,4 +115,5 @@ try {
 } finally {
   await connection.close();
   await database.close();
+  metricsServer?.close();
 }

@@ -41,6 +41,7 @@ export async function startApi(
       | 'trustProxy'
       | 'checkout'
       | 'catalogue'
+      | 'log'
       | 'temporal'
     >
   > = {},
