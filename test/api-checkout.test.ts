@@ -523,6 +523,20 @@ describe('health', () => {
       200,
       { status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } },
     ]);
-    expect((await fetch(`${api}/healthz`)).headers.get('x-content-type-options')).toBe('nosniff');
+    // helmet's headers, with a CSP that lets a JSON answer load nothing.
+    const headers = (await fetch(`${api}/healthz`)).headers;
+    expect([
+      headers.get('x-content-type-options'),
+      headers.get('x-frame-options'),
+      headers.get('referrer-policy'),
+      headers.get('content-security-policy'),
+      headers.get('strict-transport-security'),
+    ]).toEqual([
+      'nosniff',
+      'DENY',
+      'no-referrer',
+      "default-src 'none';frame-ancestors 'none'",
+      'max-age=31536000; includeSubDomains',
+    ]);
   });
 });
