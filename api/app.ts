@@ -55,8 +55,9 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.set('trust proxy', deps.trustProxy ?? 0);
   const metrics = createMetrics({ token: deps.metricsToken });
   const limits: RateLimitSettings = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
-  const webhookLimit = [rateLimiter(limits.webhook, { now: limits.now })];
-  const publicLimit = [rateLimiter(limits.public, { now: limits.now })];
+  const pool = deps.db.$client;
+  const webhookLimit = [rateLimiter(pool, 'webhook', limits.webhook)];
+  const publicLimit = [rateLimiter(pool, 'public', limits.public)];
 
   const served: Endpoint[] = [
     ...healthEndpoints(deps.db, deps.temporal),

@@ -1,5 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
+import type pg from 'pg';
+import { BurstyRateLimiter, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiProblem } from './problem.ts';
 
 /** What one client may ask of an endpoint: `burst` requests at once, `perSecond` sustained. */
@@ -13,8 +15,6 @@ export interface RateLimitSettings {
   webhook: RateLimit;
   /** The browser-facing pages: return page and order pages. */
   public: RateLimit;
-  /** Milliseconds on a clock that never goes back; tests move their own. */
-  now?: () => number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
@@ -25,83 +25,6 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   webhook: { perSecond: 500, burst: 2000 },
   public: { perSecond: 10, burst: 30 },
 };
-
-export interface TokenBucketOptions {
-  now?: () => number;
-  /** The most clients remembered at once. */
-  maxClients?: number;
-}
-
-export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
-interface Bucket {
-  tokens: number;
-  /** When `tokens` was counted. */
-  at: number;
-}
-
-/**
- * A token bucket per client. A client with a full bucket is the same as one never seen, so
- * it is forgotten: memory grows with the clients active lately, never with all ever seen.
- */
-export class TokenBuckets {
-  // Re-inserted on every spend, so the oldest spend comes first.
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly now: () => number;
-  private readonly maxClients: number;
-  /** However empty a bucket was, it is full again after this long untouched. */
-  private readonly fillMs: number;
-
-  constructor(
-    private readonly limit: RateLimit,
-    options: TokenBucketOptions = {},
-  ) {
-    if (!(limit.perSecond > 0) || !(limit.burst >= 1)) {
-      throw new Error('A rate limit needs perSecond > 0 and burst >= 1.');
-    }
-    this.now = options.now ?? (() => performance.now());
-    this.maxClients = options.maxClients ?? 10_000;
-    this.fillMs = (limit.burst / limit.perSecond) * 1000;
-  }
-
-  /** How many clients are remembered. */
-  get clients(): number {
-    return this.buckets.size;
-  }
-
-  /** Spends one of the client's tokens; a refusal spends nothing. */
-  take(client: string): Verdict {
-    const now = this.now();
-    this.forgetFull(now);
-    const bucket = this.buckets.get(client);
-    const tokens = bucket
-      ? Math.min(
-          this.limit.burst,
-          bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * this.limit.perSecond,
-        )
-      : this.limit.burst;
-    if (tokens < 1) {
-      return {
-        allowed: false,
-        retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.limit.perSecond)),
-      };
-    }
-    this.buckets.delete(client);
-    if (this.buckets.size >= this.maxClients) {
-      // Under a flood of distinct clients memory wins: the least recent one starts afresh.
-      this.buckets.delete(this.buckets.keys().next().value!);
-    }
-    this.buckets.set(client, { tokens: tokens - 1, at: now });
-    return { allowed: true };
-  }
-
-  private forgetFull(now: number): void {
-    for (const [client, bucket] of this.buckets) {
-      if (now - bucket.at < this.fillMs) return;
-      this.buckets.delete(client);
-    }
-  }
-}
 
 /**
  * Who is asking: the IP address, or an IPv6 client's /64, since one host commonly holds a
@@ -129,13 +52,45 @@ export function clientKey(req: Request): string {
     .join(':')}::/64`;
 }
 
-/** Answers 429 `rate_limited` with `Retry-After` once a client has spent its tokens. */
-export function rateLimiter(limit: RateLimit, options: TokenBucketOptions = {}) {
-  const buckets = new TokenBuckets(limit, options);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const verdict = buckets.take(clientKey(req));
-    if (verdict.allowed) return next();
-    res.set('retry-after', String(verdict.retryAfterSeconds));
-    next(new ApiProblem(429, 'rate_limited', 'Too many requests: try again later.'));
+/**
+ * Answers 429 `rate_limited` with `Retry-After` once a client has spent its budget. The
+ * budget lives in PostgreSQL (`rate-limiter-flexible`'s store, table `rate_limits`), so every
+ * API replica spends from the same one and a restart forgets nothing: `perSecond` sustained
+ * (a window of a second, or of one request when slower), and `burst` more over the time the
+ * burst takes to refill. Should PostgreSQL fail to answer, the request goes through: a limit
+ * must never refuse SumUp's webhooks for our own trouble.
+ */
+export function rateLimiter(pool: pg.Pool, name: string, limit: RateLimit) {
+  if (!(limit.perSecond > 0) || !(limit.burst >= 1)) {
+    throw new Error('A rate limit needs perSecond > 0 and burst >= 1.');
+  }
+  // Replicas with the same limit share a budget; a limit changed by a new release starts
+  // its own rather than read another's counts.
+  const prefix = `${name}:${limit.perSecond}/${limit.burst}`;
+  const store = { storeClient: pool, tableName: 'rate_limits', tableCreated: true };
+  const steadyPoints = Math.max(1, Math.floor(limit.perSecond));
+  const limiter = new BurstyRateLimiter(
+    new RateLimiterPostgres({
+      ...store,
+      keyPrefix: `${prefix}:steady`,
+      points: steadyPoints,
+      duration: Math.ceil(steadyPoints / limit.perSecond),
+    }),
+    new RateLimiterPostgres({
+      ...store,
+      keyPrefix: `${prefix}:burst`,
+      points: limit.burst,
+      duration: Math.ceil(limit.burst / limit.perSecond),
+    }),
+  );
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      await limiter.consume(clientKey(req));
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) return next();
+      res.set('retry-after', String(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000))));
+      return next(new ApiProblem(429, 'rate_limited', 'Too many requests: try again later.'));
+    }
+    next();
   };
 }

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import * as schema from './schema/index.ts';
 
-export type Database = NodePgDatabase<typeof schema>;
+/** Our database, with the pool under it (`$client`) for what speaks to `pg` itself. */
+export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 
 /** A transaction inside the database: what `db.transaction()` hands its callback. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];

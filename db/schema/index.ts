@@ -7,3 +7,4 @@ export * from './refunds.ts';
 export * from './outbox.ts';
 export * from './idempotency.ts';
 export * from './admin.ts';
+export * from './rate-limits.ts';
