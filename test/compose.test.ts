@@ -84,6 +84,7 @@ const STACK = [
   'postgres',
   'temporal',
   'temporal-admin-tools',
+  'temporal-schema',
   'temporal-ui',
   'worker',
 ];
@@ -95,8 +96,25 @@ describe('docker-compose.yml', () => {
 
     const postgres = service('postgres');
     const temporal = service('temporal');
-    expect(temporal.image).toMatch(/^temporalio\/auto-setup:/);
-    expect(temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    // The server image (auto-setup is deprecated), with Temporal's schema tool run before it,
+    // on the same databases the server is told of, and the namespace made after it.
+    expect(temporal.image).toMatch(/^temporalio\/server:1\.29\./);
+    expect(temporal.environment).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_SEEDS: 'postgres',
+      NUM_HISTORY_SHARDS: '4',
+    });
+    const schema = service('temporal-schema');
+    expect(schema.image).toMatch(/^temporalio\/admin-tools:1\.29\./);
+    const setup = schema.command?.join('\n') ?? '';
+    for (const step of ['create', 'setup-schema -v 0.0', 'update-schema -d']) {
+      expect(setup).toContain(step);
+    }
+    expect(setup).toContain(`${temporal.environment?.DBNAME}:temporal`);
+    expect(setup).toContain(`${temporal.environment?.VISIBILITY_DBNAME}:visibility`);
+    expect(service('temporal-admin-tools').command?.join('\n')).toContain(
+      'temporal operator namespace create',
+    );
     // Temporal's databases are its own, apart from ours.
     expect(temporal.environment?.DBNAME).toBeTruthy();
     expect(temporal.environment?.DBNAME).not.toBe(postgres.environment?.POSTGRES_DB);
@@ -148,7 +166,10 @@ describe('docker-compose.yml', () => {
     }
     expect(service('sumup-emulator', 'emulator').healthcheck?.test?.length).toBeGreaterThan(1);
     const healthy = { condition: 'service_healthy', required: true };
-    expect(service('temporal').depends_on).toEqual({ postgres: healthy });
+    expect(service('temporal-schema').depends_on).toEqual({ postgres: healthy });
+    expect(service('temporal').depends_on).toEqual({
+      'temporal-schema': { condition: 'service_completed_successfully', required: true },
+    });
     expect(service('temporal-admin-tools').depends_on).toEqual({ temporal: healthy });
     expect(service('temporal-ui').depends_on).toEqual({ temporal: healthy });
     expect(service('api-proxy').depends_on).toEqual({ api: healthy });
