@@ -69,7 +69,13 @@ export function createApp(deps: ApiDependencies): express.Express {
       deps.checkout?.refundRetry,
     ),
     ...cartEndpoints(deps.db, deps.auth.shopperTokens, deps.temporal),
-    ...checkoutEndpoints(deps.temporal, deps.taskQueue, metrics.checkoutStarted, deps.checkout),
+    ...checkoutEndpoints(
+      deps.db,
+      deps.temporal,
+      deps.taskQueue,
+      metrics.checkoutStarted,
+      deps.checkout,
+    ),
     ...orderEndpoints(
       deps.db,
       deps.temporal,

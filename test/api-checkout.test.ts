@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { claimEntriesAndTickets } from '../activities/calendar/claims.ts';
+import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
+import { orders } from '../db/schema/index.ts';
+import { checkoutWorkflowId } from '../workflows/checkout-messages.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import type { reconcileLatePayment } from '../workflows/reconcile-late-payment.ts';
 import { reconcileWorkflowId } from '../workflows/reconcile-late-payment.ts';
-import { emulatorPayments, shopPayingEmulator, sumupIdOf } from './harness/checkout.ts';
+import {
+  emulatorPayments,
+  orderFromCart,
+  shopPayingEmulator,
+  sumupIdOf,
+} from './harness/checkout.ts';
 import { startApi, type TestApi } from './harness/api.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
@@ -80,6 +90,43 @@ describe('POST /v1/checkouts', () => {
         expect.objectContaining({ url: `${api}/webhooks/sumup`, outcome: 'delivered' }),
       );
     }, payments);
+  });
+
+  it('refuses a ticket with no seat left before any workflow starts: the same 409, one query, no checkout', async () => {
+    const shop = await shopPayingEmulator(ctx.database.db, { seats: 2 });
+    // Two seats, both held: one paid, one in an open checkout's claim.
+    const holders = [{ userId: `u-${randomUUID()}` }, { userId: `u-${randomUUID()}` }];
+    for (const [i, holder] of holders.entries()) {
+      await shop.addTickets(holder.userId, 1);
+      const order = await orderFromCart(ctx.database.db, holder, shop.page.id);
+      await claimEntriesAndTickets(ctx.database.db, order.orderId);
+      if (i === 0) {
+        await confirmPaidOrder(ctx.database.db, {
+          orderId: order.orderId,
+          transactionId: `tx-${i}`,
+        });
+      }
+    }
+    const late = { userId: `u-${randomUUID()}` };
+    const [ticket] = await shop.addTickets(late.userId, 1);
+    await shop.addMug(late);
+    const refused = await call('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ pageId: shop.page.id }),
+      shopper: late,
+    });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'lines_unavailable',
+      problems: [{ kind: 'ticket', id: ticket!.id, reason: 'sold_out' }],
+    });
+    // No worker runs here: had a checkout started, the engine would have been asked.
+    const handle = ctx.temporal.client.workflow.getHandle(
+      checkoutWorkflowId(late, { pageId: shop.page.id }),
+    );
+    await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    const made = await ctx.database.db.select().from(orders).where(eq(orders.userId, late.userId));
+    expect(made).toEqual([]);
   });
 
   it('says when the cart is empty, and cancels a running checkout', async () => {

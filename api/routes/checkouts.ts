@@ -16,6 +16,8 @@ import { shopperOf } from '../auth.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
 import { pathId } from '../ids.ts';
 import type { CheckoutScopeLabel } from '../metrics.ts';
+import type { Database } from '../../db/client.ts';
+import { ticketsWithoutSeats } from '../../db/queries/tickets-without-seats.ts';
 import { ApiProblem, lineProblemSchema, problemResponses } from '../problem.ts';
 
 const startBody = z
@@ -116,6 +118,7 @@ async function engineAnswers<T>(
 }
 
 export function checkoutEndpoints(
+  db: Database,
   client: Client,
   taskQueue: string,
   onStarted: (scope: CheckoutScopeLabel) => void = () => {},
@@ -154,6 +157,14 @@ export function checkoutEndpoints(
       async ({ body }, _req, res) => {
         const shopper = shopperOf(res);
         const scope = { pageId: body.pageId };
+        // A ticket with no seat left is refused here, before any workflow: in an on-sale
+        // rush most shoppers are, and each costs one query instead of a checkout.
+        const soldOut = await ticketsWithoutSeats(db, shopper, scope);
+        if (soldOut.length > 0) {
+          throw new ApiProblem(409, 'lines_unavailable', 'Some lines cannot be bought.', [], {
+            problems: soldOut,
+          });
+        }
         // The engine has the bound to take the checkout (its worker accepts the update);
         // then the workflow answers once SumUp's checkout exists, or by the creation deadline.
         const accepted = await engineAnswers(client, settings.startTimeoutMs ?? 10_000, res, () =>

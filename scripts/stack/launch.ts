@@ -212,6 +212,12 @@ export async function launchStack(options: {
       'synchronous=normal',
       '--log-level',
       'warn',
+      // The dev server reads its internal task queues at most 20 times a second per history
+      // shard (it has one). A checkout makes about 3 such tasks, so above ~7 checkouts a
+      // second each waits for the next read: a queue cap, not CPU (README, Performance).
+      ...['history.transferProcessorMaxPollRPS', 'history.visibilityProcessorMaxPollRPS'].flatMap(
+        (key) => ['--dynamic-config-value', `${key}=200`],
+      ),
       '--ui-codec-endpoint',
       `${urls.api}/codec`,
       ...searchAttributes.flatMap((key) => [
