@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import { createPaymentActivities } from '../activities/payments/checkout-payments.ts';
+import type { KeyRing } from '../config/key-ring.ts';
 import type { Database } from '../db/client.ts';
 
 /**
@@ -14,11 +15,14 @@ import type { Database } from '../db/client.ts';
 export async function startBaseline(
   db: Database,
   sumupHost: string,
+  credentialsKeys: KeyRing | undefined,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const payments = createPaymentActivities(db, {
     sumupHost,
     sumupTimeoutMs: 10_000,
     publicBaseUrl: 'http://127.0.0.1:9',
+    // The pages' SumUp keys are sealed: it opens them as the worker does.
+    credentialsKeys,
   });
   const app = express();
   app.use(express.json());

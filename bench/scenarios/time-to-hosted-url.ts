@@ -1,4 +1,5 @@
 import type { BenchContext, ScenarioResult } from '../context.ts';
+import { parseCredentialsKeys } from '../../db/sealed.ts';
 import { startBaseline } from '../baseline.ts';
 import { shoppersWithAProduct } from '../shoppers.ts';
 import { percentile, round, runConcurrently } from '../stats.ts';
@@ -16,7 +17,11 @@ export async function timeToHostedUrl(
   const workflow: number[] = [];
   const baseline: number[] = [];
   const started: { orderId: number; hostedCheckoutUrl: string }[] = [];
-  const base = await startBaseline(db, stack.urls.emulator);
+  const base = await startBaseline(
+    db,
+    stack.urls.emulator,
+    parseCredentialsKeys(stack.secrets.credentialsKeys),
+  );
   try {
     // A warm-up round each, so neither side pays for first-time work in the figures.
     for (let round = 0; round <= options.rounds; round++) {
