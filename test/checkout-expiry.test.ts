@@ -1,3 +1,4 @@
+import { workflowSinks } from '../worker/worker.ts';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -38,6 +39,7 @@ describe('a checkout nobody pays', () => {
       connection: skipping.nativeConnection,
       taskQueue: ctx.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      sinks: workflowSinks(),
       activities: createActivities({
         db: ctx.database.db,
         payments: emulatorPayments(f),

@@ -151,6 +151,22 @@ describe('docker-compose.yml', () => {
     expect(scaled.services.worker?.deploy?.replicas).toBe(5);
   });
 
+  it('runs Jaeger only under the tracing profile, and passes the OTLP endpoint to the API and the worker', () => {
+    expect(project().services.jaeger).toBeUndefined();
+    const traced = config(['--profile', 'tracing'], {
+      ...REQUIRED,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+    });
+    expect(traced.services.jaeger?.image).toMatch(/^jaegertracing\/all-in-one:/);
+    for (const name of ['api', 'worker']) {
+      expect(traced.services[name]?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe(
+        'http://jaeger:4318',
+      );
+    }
+    // Unset, no process is told of one: tracing stays off.
+    expect(service('api').environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBeNull();
+  });
+
   it('runs the SumUp emulator only under the emulator profile', () => {
     expect(project().services['sumup-emulator']).toBeUndefined();
     expect(service('sumup-emulator', 'emulator').profiles).toEqual(['emulator']);

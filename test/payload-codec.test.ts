@@ -1,3 +1,4 @@
+import { workflowSinks } from '../worker/worker.ts';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -247,6 +248,7 @@ describe('a checkout with encrypted payloads', () => {
       connection: ctx.temporal.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      sinks: workflowSinks(),
       activities: createActivities({ db, payments: NO_PAYMENTS }),
       dataConverter,
     });

@@ -1,3 +1,4 @@
+import { workflowSinks } from '../worker/worker.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -18,7 +19,7 @@ describe('recorded checkout histories', () => {
     );
     const outcomes: [string, string | undefined][] = [];
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: workflowSinks() },
       histories,
     )) {
       outcomes.push([result.workflowId, result.error?.message]);

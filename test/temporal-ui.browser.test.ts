@@ -1,3 +1,4 @@
+import { workflowSinks } from '../worker/worker.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,7 @@ async function withWorker<T>(body: () => Promise<T>): Promise<T> {
     connection: withUi!.nativeConnection,
     taskQueue: ctx.taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    sinks: workflowSinks(),
     activities: createActivities({ db: ctx.database.db, payments: emulatorPayments(f) }),
   });
   return worker.runUntil(body());

@@ -1,3 +1,4 @@
+import { workflowSinks } from '../worker/worker.ts';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,7 @@ describe("Temporal's time-skipping test server", () => {
       connection: skipping.nativeConnection,
       taskQueue: ctx.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      sinks: workflowSinks(),
       activities: createActivities({ db: ctx.database.db, payments: NO_PAYMENTS }),
     });
     const serverTimeBefore = await skipping.currentTimeMs();
@@ -86,6 +88,7 @@ describe("Temporal's time-skipping test server", () => {
       connection: skipping.nativeConnection,
       taskQueue: ctx.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      sinks: workflowSinks(),
       // The default week; SumUp unreachable (the declined booking's refund stays owed).
       activities: createActivities({ db, payments: NO_PAYMENTS }),
     });

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { newSecret } from '../activities/events/subscribers.ts';
-import { fileURLToPath } from 'node:url';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,6 +14,7 @@ import {
   sumupWebhookSignal,
   type CheckoutInput,
 } from '../workflows/checkout-messages.ts';
+import { startOwnProcess } from './harness/own-process.ts';
 import { createTestContext, TEST_CREDENTIALS_KEYS, type TestContext } from './harness/context.ts';
 import { freePort } from './harness/free-port.ts';
 import { orderFromCart, shopPayingEmulator, startCheckout } from './harness/checkout.ts';
@@ -33,19 +33,12 @@ afterAll(async () => {
   await f?.close();
 });
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
 /** `worker/main.ts` as production runs it: its own process, a prebuilt bundle, env config. */
-function startWorkerProcess(
-  metricsAddress = 'off',
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; output: () => string }> {
-  // Node itself, with tsx as its loader: the tsx launcher would run the worker as a child
-  // of its own, and a SIGKILL to the launcher would leave that worker running.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
+const startWorkerProcess = (metricsAddress = 'off', env: Record<string, string> = {}) =>
+  startOwnProcess(
+    'worker/main.ts',
+    '"msg":"worker started"',
+    {
       DATABASE_URL: ctx.databaseUrl,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: ctx.taskQueue,
@@ -59,21 +52,8 @@ function startWorkerProcess(
       CREDENTIALS_KEYS: TEST_CREDENTIALS_KEYS,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', () => {
-      if (output.includes('"msg":"worker started"')) resolve({ child, output: () => output });
-    });
-    child.on('exit', (code) =>
-      reject(new Error(`worker exited with ${code} before starting:\n${output}`)),
-    );
-  });
-}
+    children,
+  );
 
 const exited = (child: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

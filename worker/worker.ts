@@ -1,16 +1,28 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import type { BookingSettings } from '../activities/orders/index.ts';
 import type { Database } from '../db/client.ts';
+import { NO_TRACING, type Tracing } from '../observability/tracing.ts';
 import { orderOnActivityLogs } from './log-attributes.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Bundled with the workflows: a prebuilt bundle must be built with them too. */
 export const workflowInterceptorModules = [
   fileURLToPath(new URL('../workflows/log-attributes.ts', import.meta.url)),
+  // OpenTelemetry's spans in workflows, exported through the worker's `exporter` sink.
+  createRequire(import.meta.url).resolve(
+    '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+  ),
 ];
 
 export interface CheckoutWorkerOptions {
@@ -25,7 +37,20 @@ export interface CheckoutWorkerOptions {
   workflowBundlePath?: string | undefined;
   /** The payload codec's converter (`temporal/data-converter.ts`); plain payloads without. */
   dataConverter?: DataConverter | undefined;
+  /** OpenTelemetry, when on: activities' spans, and the workflows' through the sink. */
+  tracing?: Tracing | undefined;
 }
+
+/**
+ * The sink workflows export their spans through (every bundle has OpenTelemetry's workflow
+ * interceptors): to the process's span processor, or to nothing while tracing is off.
+ * Every worker of these workflows registers it, in tests too.
+ */
+export const workflowSinks = (
+  tracing: Pick<Tracing, 'spanProcessor' | 'resource'> = NO_TRACING,
+) => ({
+  exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource),
+});
 
 /** The worker with every workflow and activity of rose-checkout, wired to its dependencies. */
 export function createCheckoutWorker(options: CheckoutWorkerOptions): Promise<Worker> {
@@ -37,7 +62,17 @@ export function createCheckoutWorker(options: CheckoutWorkerOptions): Promise<Wo
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),
     interceptors: {
-      activity: [orderOnActivityLogs],
+      activity: [
+        orderOnActivityLogs,
+        ...(options.tracing
+          ? [
+              (ctx: ActivityContext) => ({
+                inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+                outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+              }),
+            ]
+          : []),
+      ],
       // A prebuilt bundle carries its workflow interceptors already.
       ...(options.workflowBundlePath ? {} : { workflowModules: workflowInterceptorModules }),
     },
@@ -46,6 +81,7 @@ export function createCheckoutWorker(options: CheckoutWorkerOptions): Promise<Wo
       payments: options.payments,
       bookings: options.bookings,
     }),
+    sinks: workflowSinks(options.tracing),
     maxCachedWorkflows: options.maxCachedWorkflows,
     dataConverter: options.dataConverter,
   });

@@ -1,3 +1,4 @@
+import { workflowSinks } from '../../worker/worker.ts';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -69,6 +70,7 @@ export async function createTestContext(label: string): Promise<TestContext> {
         connection: temporal.nativeConnection,
         taskQueue,
         workflowBundle: { codePath: workflowBundlePath },
+        sinks: workflowSinks(),
         activities: createActivities({
           db: database.db,
           payments,
