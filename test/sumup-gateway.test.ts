@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SumupGateway, type HostedCheckoutRequest } from '../activities/payments/sumup-gateway.ts';
+import {
+  SumupGateway,
+  SumupGateways,
+  type HostedCheckoutRequest,
+} from '../activities/payments/sumup-gateway.ts';
 import { Secret } from '../db/secret.ts';
 import { MERCHANT, OTHER_MERCHANT, startSumupFixture, type SumupFixture } from './sumup/fixture.ts';
 import { specAvailable } from './sumup/spec.ts';
@@ -240,5 +244,32 @@ describe.runIf(specAvailable)("SumUp's published spec", () => {
   it('allows every answer the emulator gave the gateway', () => {
     expect(f.spec!.violations).toEqual([]);
     expect(f.spec!.checked).toBeGreaterThan(20);
+  });
+});
+
+describe('SumUp clients', () => {
+  it('are one per merchant, reused from call to call, and new once the key changes', async () => {
+    const gateways = new SumupGateways(f.emulator.url);
+    const hall = (apiKey: string) => ({
+      merchantCode: new Secret(MERCHANT.merchantCode),
+      apiKey: new Secret(apiKey),
+    });
+    const first = gateways.for(hall(MERCHANT.apiKey), 2_000);
+    expect(gateways.for(hall(MERCHANT.apiKey), 2_000)).toBe(first);
+    const shop = gateways.for(
+      {
+        merchantCode: new Secret(OTHER_MERCHANT.merchantCode),
+        apiKey: new Secret(OTHER_MERCHANT.apiKey),
+      },
+      2_000,
+    );
+    expect(shop).not.toBe(first);
+    // The page's key was rotated: its next call builds a client with the new key.
+    const rotated = gateways.for(hall('sup_sk_test_hall_rotated'), 2_000);
+    expect(rotated).not.toBe(first);
+    expect(gateways.for(hall('sup_sk_test_hall_rotated'), 2_000)).toBe(rotated);
+    // And it is that key the client sends: the emulator refuses one it does not know.
+    expect(await first.checkMerchant()).toBe('accepted');
+    expect(await rotated.checkMerchant()).toBe('key_refused');
   });
 });

@@ -8,7 +8,7 @@ import { resolveSumupCredentials } from './credentials.ts';
 import { issueRefund } from './issue-refund.ts';
 import type { Secret } from '../../db/secret.ts';
 import {
-  SumupGateway,
+  SumupGateways,
   type CheckoutSnapshot,
   type SumupCheckoutStatus,
   type SumupCredentials,
@@ -52,11 +52,12 @@ export interface CreateCheckoutInput {
 }
 
 export function createPaymentActivities(db: Database, settings: PaymentSettings) {
+  const gateways = new SumupGateways(settings.sumupHost);
   async function gatewayFor(orderId: number, timeoutMs = settings.sumupTimeoutMs) {
     const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
     if (!order) throw new Error(`order ${orderId} does not exist`);
     const credentials = await resolveSumupCredentials(db, order.pageId, settings);
-    const gateway = new SumupGateway(credentials, { host: settings.sumupHost, timeoutMs });
+    const gateway = gateways.for(credentials, timeoutMs);
     return { order, gateway, merchantCode: credentials.merchantCode };
   }
 
@@ -123,7 +124,8 @@ export function createPaymentActivities(db: Database, settings: PaymentSettings)
   }
 
   return {
-    issueRefund: (input: { refundId: number }) => issueRefund(db, settings, input.refundId),
+    issueRefund: (input: { refundId: number }) =>
+      issueRefund(db, settings, input.refundId, gateways),
 
     /**
      * The order's SumUp hosted checkout, created once: its reference names the order, and

@@ -8,7 +8,7 @@ import { settleOrderRefundState } from '../orders/mark-refund-handled.ts';
 import type { PaymentSettings } from './checkout-payments.ts';
 import { resolveSumupCredentials } from './credentials.ts';
 import { nextRefundStep } from './refund-ledger.ts';
-import { SumupGateway } from './sumup-gateway.ts';
+import { SumupGateways } from './sumup-gateway.ts';
 
 export type RefundIssue = 'issued' | 'manual';
 
@@ -23,6 +23,7 @@ export async function issueRefund(
   db: Database,
   settings: PaymentSettings,
   refundId: number,
+  gateways = new SumupGateways(settings.sumupHost),
 ): Promise<RefundIssue> {
   const [row] = await db
     .select({ refund: refunds, order: orders, autoRefund: pagePaymentSettings.autoRefund })
@@ -46,10 +47,7 @@ export async function issueRefund(
     );
   }
   const credentials = await resolveSumupCredentials(db, order.pageId, settings);
-  const gateway = new SumupGateway(credentials, {
-    host: settings.sumupHost,
-    timeoutMs: settings.sumupTimeoutMs,
-  });
+  const gateway = gateways.for(credentials, settings.sumupTimeoutMs);
 
   // The refunds of one SumUp transaction are issued one at a time: their rows stay locked
   // from reading SumUp's record to marking this one issued.

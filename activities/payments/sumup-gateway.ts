@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import SumUp, { APIError, type CheckoutSuccess, type TransactionFull } from '@sumup/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Secret } from '../../db/secret.ts';
@@ -226,4 +227,25 @@ function sameOrder(existing: CheckoutSnapshot, request: HostedCheckoutRequest): 
     );
   }
   return existing;
+}
+
+/**
+ * One gateway (one SDK client) per merchant and timeout, reused from call to call instead of
+ * built for each. A page whose key changed gets a new one at its next call: the key is
+ * compared by its hash, and the old gateway is dropped.
+ */
+export class SumupGateways {
+  private readonly byMerchant = new Map<string, { key: string; gateway: SumupGateway }>();
+
+  constructor(private readonly host: string) {}
+
+  for(credentials: SumupCredentials, timeoutMs: number): SumupGateway {
+    const merchant = `${credentials.merchantCode.reveal()}\u0000${timeoutMs}`;
+    const key = createHash('sha256').update(credentials.apiKey.reveal()).digest('base64url');
+    const cached = this.byMerchant.get(merchant);
+    if (cached?.key === key) return cached.gateway;
+    const gateway = new SumupGateway(credentials, { host: this.host, timeoutMs });
+    this.byMerchant.set(merchant, { key, gateway });
+    return gateway;
+  }
 }
