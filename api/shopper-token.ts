@@ -45,12 +45,14 @@ const INVALID_TOKEN = [
 
 export function shopperTokenVerifier(settings: ShopperTokenSettings): ShopperTokenVerifier {
   const { keys } = settings;
-  const key: Uint8Array | JWTVerifyGetKey =
-    'secret' in keys
-      ? new TextEncoder().encode(keys.secret)
-      : 'jwksUrl' in keys
-        ? createRemoteJWKSet(new URL(keys.jwksUrl))
-        : createLocalJWKSet(keys.jwks);
+  let key: JWTVerifyGetKey;
+  if ('secret' in keys) {
+    const secret = new TextEncoder().encode(keys.secret);
+    key = () => secret;
+  } else {
+    key =
+      'jwksUrl' in keys ? createRemoteJWKSet(new URL(keys.jwksUrl)) : createLocalJWKSet(keys.jwks);
+  }
   const options = {
     // One family of algorithms per deployment: a public key is never taken as an HMAC secret.
     algorithms: 'secret' in keys ? ['HS256'] : PUBLIC_KEY_ALGORITHMS,
@@ -61,10 +63,7 @@ export function shopperTokenVerifier(settings: ShopperTokenSettings): ShopperTok
   };
   return async (token) => {
     try {
-      const { payload } =
-        key instanceof Uint8Array
-          ? await jwtVerify(token, key, options)
-          : await jwtVerify(token, key, options);
+      const { payload } = await jwtVerify(token, key, options);
       return shopperOf(payload.sub);
     } catch (error) {
       if (INVALID_TOKEN.some((type) => error instanceof type)) return undefined;

@@ -4,11 +4,12 @@ import { knownTimeZone, slotTimesProblem } from '../../db/queries/slot-times.ts'
 import {
   calendars,
   calendarSlots,
+  pagePaymentSettings,
   pages,
   type SlotTimes,
   type Weekday,
 } from '../../db/schema/index.ts';
-import { livePage } from './pages.ts';
+import { livePage, retiredPage } from './pages.ts';
 import {
   currencyRefusal,
   refused,
@@ -74,18 +75,24 @@ export async function liveCalendar(
   ref: string,
   field: string,
 ): Promise<{ id: number; currency: string } | Refused> {
+  // The calendar, its page's state and currency in one read.
   const [row] = await db
-    .select({ calendar: calendars, pageRef: pages.ref })
+    .select({
+      calendar: calendars,
+      pageRetiredAt: pages.retiredAt,
+      currency: pagePaymentSettings.currency,
+    })
     .from(calendars)
     .innerJoin(pages, eq(pages.id, calendars.pageId))
+    .leftJoin(pagePaymentSettings, eq(pagePaymentSettings.pageId, calendars.pageId))
     .where(eq(calendars.ref, ref));
   if (!row) return refused(404, 'calendar_not_found', `No calendar has the ref "${ref}".`, field);
   if (row.calendar.retiredAt) {
     return refused(409, 'calendar_retired', 'The calendar is retired.', field);
   }
-  const page = await livePage(db, row.pageRef ?? '', field);
-  if ('kind' in page) return page;
-  return { id: row.calendar.id, currency: page.currency };
+  return (
+    retiredPage(row.pageRetiredAt, field) ?? { id: row.calendar.id, currency: row.currency ?? '' }
+  );
 }
 
 export function putCalendar(

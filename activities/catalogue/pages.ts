@@ -57,6 +57,12 @@ async function viewOf(db: Executor, ref: string): Promise<PageView | undefined> 
 
 export const readPage = (db: Executor, ref: string) => viewOf(db, ref);
 
+/** Why nothing new goes on a page: it is retired (409). */
+export const retiredPage = (retiredAt: Date | null, field: string): Refused | undefined =>
+  retiredAt
+    ? refused(409, 'page_retired', 'The page is retired: nothing new is added to it.', field)
+    : undefined;
+
 /** The page a child resource names, or why it cannot be used: unknown (404), retired (409). */
 export async function livePage(
   db: Executor,
@@ -65,9 +71,8 @@ export async function livePage(
 ): Promise<{ id: number; currency: string } | Refused> {
   const row = await pageRow(db, ref);
   if (!row) return refused(404, 'page_not_found', `No page has the ref "${ref}".`, field);
-  if (row.page.retiredAt) {
-    return refused(409, 'page_retired', 'The page is retired: nothing new is added to it.', field);
-  }
+  const retired = retiredPage(row.page.retiredAt, field);
+  if (retired) return retired;
   return { id: row.page.id, currency: row.settings?.currency ?? '' };
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, notInArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.ts';
 import { orders, refunds } from '../../db/schema/index.ts';
 import { recordOrderEvent } from '../events/order-events.ts';
@@ -8,13 +8,11 @@ import { refundData } from '../events/refund-data.ts';
 const OWED = ['due', 'failed'] as const;
 
 /** The order is refunded once none of its refunds is still owed. */
-export async function settleOrderRefundState(tx: Executor, orderId: number, exceptId?: number) {
-  const conditions: SQL[] = [eq(refunds.orderId, orderId), inArray(refunds.status, [...OWED])];
-  if (exceptId !== undefined) conditions.push(notInArray(refunds.id, [exceptId]));
+export async function settleOrderRefundState(tx: Executor, orderId: number) {
   const [owed] = await tx
     .select({ id: refunds.id })
     .from(refunds)
-    .where(and(...conditions));
+    .where(and(eq(refunds.orderId, orderId), inArray(refunds.status, [...OWED])));
   if (!owed) await tx.update(orders).set({ refundState: 'refunded' }).where(eq(orders.id, orderId));
 }
 

@@ -92,7 +92,8 @@ export async function issueRefund(
         lastError: null,
       })
       .where(eq(refunds.id, refundId));
-    await settleOrderRefundState(tx, order.id, refundId);
+    // This refund is marked issued above, so only the others can still be owed.
+    await settleOrderRefundState(tx, order.id);
     await recordOrderEvent(
       tx,
       'order.refunded',
