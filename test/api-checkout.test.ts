@@ -127,6 +127,25 @@ describe('POST /v1/checkouts', () => {
     await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     const made = await ctx.database.db.select().from(orders).where(eq(orders.userId, late.userId));
     expect(made).toEqual([]);
+
+    // One seat left of three, and two wanted: the second is the one named, as claiming would.
+    const roomier = await shopPayingEmulator(ctx.database.db, { seats: 3 });
+    for (const holder of holders) {
+      await roomier.addTickets(holder.userId, 1);
+      const order = await orderFromCart(ctx.database.db, holder, roomier.page.id);
+      await claimEntriesAndTickets(ctx.database.db, order.orderId);
+    }
+    const pair = { userId: `u-${randomUUID()}` };
+    const [, second] = await roomier.addTickets(pair.userId, 2);
+    const partly = await call('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ pageId: roomier.page.id }),
+      shopper: pair,
+    });
+    expect(partly.status).toBe(409);
+    expect(
+      ((await partly.json()) as { problems: { id: number }[] }).problems.map((p) => p.id),
+    ).toEqual([second!.id]);
   });
 
   it('says when the cart is empty, and cancels a running checkout', async () => {

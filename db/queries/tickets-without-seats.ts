@@ -30,16 +30,24 @@ export async function ticketsWithoutSeats(
         LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id
        WHERE t.user_id = ${shopper.userId} AND t.state = 'pending'
          AND (${scope.pageId}::int IS NULL OR c.page_id = ${scope.pageId}::int)
+    ),
+    -- Each seat group counted once, however many of its tickets the shopper wants.
+    seats_left AS (
+      SELECT g.entry_id, g.ticket_type_id,
+             g.capacity - (
+               SELECT count(*) FROM tickets h
+                WHERE h.entry_id = g.entry_id
+                  AND (h.ticket_type_id = g.ticket_type_id
+                       OR (h.ticket_type_id IS NULL AND g.ticket_type_id IS NULL))
+                  AND h.state IN (${holding})) AS n
+        FROM (SELECT DISTINCT entry_id, ticket_type_id, capacity
+                FROM wanted WHERE capacity IS NOT NULL) g
     )
     SELECT w.id, w.title
       FROM wanted w
-     WHERE w.capacity IS NOT NULL
-       AND w.nth > w.capacity - (
-         SELECT count(*) FROM tickets h
-          WHERE h.entry_id = w.entry_id
-            AND (h.ticket_type_id = w.ticket_type_id
-                 OR (h.ticket_type_id IS NULL AND w.ticket_type_id IS NULL))
-            AND h.state IN (${holding}))
+      JOIN seats_left l ON l.entry_id = w.entry_id
+                       AND l.ticket_type_id IS NOT DISTINCT FROM w.ticket_type_id
+     WHERE w.nth > l.n
      ORDER BY w.id`);
   return rows.map((row) => ({
     kind: 'ticket' as const,
