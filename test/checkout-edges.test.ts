@@ -153,7 +153,7 @@ describe('a declined card', () => {
       await f.control(`/checkouts/${sumupId}/fail`);
       await handleOf(input).signal(sumupWebhookSignal);
       // The workflow has read the FAILED checkout, and goes on waiting with the seat held.
-      await expect.poll(() => completedActivities(handleOf(input), 'readSumupCheckout')).toBe(1);
+      await expect.poll(() => completedActivities(handleOf(input), 'readAndConfirm')).toBe(1);
       expect(await stateOf(input)).toBe('awaiting_payment');
       expect(await ticketState(ticketId)).toBe('reserved');
 

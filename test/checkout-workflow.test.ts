@@ -134,7 +134,7 @@ describe('the checkout workflow', () => {
       const handle = handleOf(input);
       await handle.signal(sumupWebhookSignal);
       // The signal made the workflow read SumUp, which says unpaid: it keeps waiting.
-      await expect.poll(() => completedActivities(handle, 'readSumupCheckout')).toBe(1);
+      await expect.poll(() => completedActivities(handle, 'readAndConfirm')).toBe(1);
       expect((await handle.query(checkoutStatusQuery)).state).toBe('awaiting_payment');
       expect(await ticketStates(held.map((t) => t.id))).toEqual(['reserved', 'reserved']);
       await handle.signal(cancelCheckoutSignal);

@@ -26,11 +26,10 @@ describe('recorded checkout histories', () => {
     }
     expect(outcomes).toEqual(files.map((file) => [file, undefined]));
     // Every generation (workflows/generations.ts): database steps as activities, then SumUp
-    // calls as activities, then both local, then today's (no prefix), which ends SumUp's
-    // edge answers in states ops act on.
-    const older = ['remote-db-steps.', 'remote-sumup-steps.', 'local-steps.'];
-    const today = (f: string) =>
-      ![...older, 'edge-paths.'].some((generation) => f.startsWith(generation));
+    // calls as activities, then both local, then SumUp's edge answers ending in states ops
+    // act on, then today's (no prefix), which opens the order and confirms it in one step each.
+    const older = ['remote-db-steps.', 'remote-sumup-steps.', 'local-steps.', 'edge-paths.'];
+    const today = (f: string) => !older.some((generation) => f.startsWith(generation));
     // The checkout and the reconciliation, in their main endings, are all covered.
     for (const ending of [
       'checkout.paid',
@@ -49,9 +48,17 @@ describe('recorded checkout histories', () => {
       }
       expect(endingFiles.some(today), ending).toBe(true);
     }
-    // And today's edge endings.
+    // And the edge endings, in generation 4 and today's.
     for (const ending of ['checkout.needs_attention', 'checkout.payment_mismatch']) {
-      expect(files.filter((f) => f.includes(`.${ending}.`)).some(today), ending).toBe(true);
+      const endingFiles = files.filter((f) => f.includes(`.${ending}.`));
+      expect(endingFiles.some(today), ending).toBe(true);
+      expect(endingFiles.some((f) => f.startsWith('edge-paths.')), ending).toBe(true);
+    }
+    // Today's checkouts carry generation 5's marker and open their order in one step.
+    for (const file of files.filter((f) => today(f) && f.includes('.checkout.paid.'))) {
+      const bytes = await readFile(`${historiesDir}${file}`);
+      expect(bytes.includes('one-step-open-and-confirm'), file).toBe(true);
+      expect(bytes.includes('openOrder'), file).toBe(true);
     }
     // A checkout that reached needs_attention before it told other services (no
     // `needs-attention-event` marker) replays without the event.

@@ -139,8 +139,7 @@ describe('OpenTelemetry traces', () => {
         'rose-checkout-api UpdateWithStartWorkflow:hostedCheckout',
         // The workflow takes the update and runs its steps.
         'rose-checkout-worker HandleUpdate:hostedCheckout',
-        'rose-checkout-worker RunActivity:createOrderFromCart',
-        'rose-checkout-worker RunActivity:claimEntriesAndTickets',
+        'rose-checkout-worker RunActivity:openOrder',
         'rose-checkout-worker RunActivity:createSumupCheckout',
       ]),
     );

@@ -54,6 +54,14 @@ export type CreateOrderResult =
 
 export type ClaimResult = { claimed: true } | { claimed: false; problems: LineProblem[] };
 
+/**
+ * The order made and claimed in one step: a created order carries its claim, and an order
+ * whose claim failed is already closed (`failed`, its lines back in the cart).
+ */
+export type OpenOrderResult =
+  | Exclude<CreateOrderResult, { kind: 'created' }>
+  | { kind: 'created'; order: OrderSummary; claim: ClaimResult };
+
 /** How a checkout that took no money ends. */
 export type ClosedOutcome = 'failed' | 'expired' | 'cancelled';
 

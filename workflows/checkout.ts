@@ -13,10 +13,11 @@ import {
   type CheckoutState,
   type CheckoutView,
 } from './checkout-messages.ts';
-import type { ClosedOutcome } from './checkout-types.ts';
-import { OrderId, PageId, ShopperId } from './search-attributes.ts';
+import type { CreateOrderInput } from '../activities/orders/create-order.ts';
+import type { ClosedOutcome, OpenOrderResult, OrderSummary } from './checkout-types.ts';
+import { checkoutSearchAttributes, OrderId } from './search-attributes.ts';
 import { trackCheckout } from './checkout-view.ts';
-import { recordsNeedsAttention, runsEdgePaths } from './generations.ts';
+import { recordsNeedsAttention, runsEdgePaths, runsOneStepOpenAndConfirm } from './generations.ts';
 import { settlePayment, showSettled } from './settle-payment.ts';
 import { askSumup, finalRefusal, type PaymentAnswer } from './sumup-answers.ts';
 
@@ -55,19 +56,29 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
   setHandler(cancelCheckoutSignal, () => void (cancelRequested = true));
   setHandler(refundHandledSignal, () => void (refundHandled = true));
 
-  tag([
-    { key: ShopperId, value: input.shopper.userId ?? `session:${input.shopper.sessionId}` },
-    { key: PageId, value: input.scope.pageId === null ? 'global' : String(input.scope.pageId) },
-  ]);
+  // Set at start by the API from generation 5: upserted only when the starter did not.
+  const given = runsOneStepOpenAndConfirm() ? workflowInfo().typedSearchAttributes : undefined;
+  tag(checkoutSearchAttributes(input).filter((pair) => given?.get(pair.key) !== pair.value));
   enter('creating_order');
 
-  const created = await db.createOrderFromCart({
-    idempotencyKey: `${workflowId}:${runId}`,
-    workflowId,
-    workflowRunId: runId,
-    shopper: input.shopper,
-    scope: input.scope,
-  });
+  const created = await openOrder(
+    {
+      idempotencyKey: `${workflowId}:${runId}`,
+      workflowId,
+      workflowRunId: runId,
+      shopper: input.shopper,
+      scope: input.scope,
+    },
+    (order) => {
+      Object.assign(view, {
+        orderId: order.orderId,
+        totalMinor: order.totalMinor,
+        currency: order.currency,
+      });
+      tag([{ key: OrderId, value: String(order.orderId) }]);
+      enter('claiming');
+    },
+  );
   if (created.kind === 'empty') return finish('empty');
   if (created.kind === 'unavailable') {
     view.problems = created.problems;
@@ -79,18 +90,9 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
     return finish('unavailable');
   }
   const { orderId } = created.order;
-  Object.assign(view, {
-    orderId,
-    totalMinor: created.order.totalMinor,
-    currency: created.order.currency,
-  });
-  tag([{ key: OrderId, value: String(orderId) }]);
-
-  enter('claiming');
-  const claim = await db.claimEntriesAndTickets({ orderId });
-  if (!claim.claimed) {
-    view.problems = claim.problems;
-    await db.releaseClaims({ orderId, outcome: 'failed', reason: 'lines_unavailable' });
+  if (!created.claim.claimed) {
+    // The order is closed and its lines are back in the cart.
+    view.problems = created.claim.problems;
     return finish('unavailable');
   }
 
@@ -149,7 +151,11 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
     }
     wake = false;
     if (!woken) pollMs = Math.min(pollMs * 2, pollMaxMs);
-    const read = () => sumup.readSumupCheckout({ orderId });
+    // From generation 5, a read that finds the order's payment confirms the order too.
+    const read = () =>
+      runsOneStepOpenAndConfirm()
+        ? sumup.readAndConfirm({ orderId })
+        : sumup.readSumupCheckout({ orderId });
     const payment = edges ? await askSumup(read) : await read();
     if (payment.status === 'PAID') return paid(payment);
     if (payment.status === 'EXPIRED' || (payment.status === 'FAILED' && !edges)) {
@@ -226,4 +232,29 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutView> {
     enter(state);
     return view;
   }
+}
+
+/**
+ * The order from the cart, and its claims: one step from generation 5. Before it, two, and
+ * a claim that failed gave the order's lines back in a third. `made` runs once the order
+ * exists, between the two steps where there are two, as older histories recorded it.
+ */
+async function openOrder(
+  input: CreateOrderInput,
+  made: (order: OrderSummary) => void,
+): Promise<OpenOrderResult> {
+  if (runsOneStepOpenAndConfirm()) {
+    const opened = await db.openOrder(input);
+    if (opened.kind === 'created') made(opened.order);
+    return opened;
+  }
+  const created = await db.createOrderFromCart(input);
+  if (created.kind !== 'created') return created;
+  made(created.order);
+  const { orderId } = created.order;
+  const claim = await db.claimEntriesAndTickets({ orderId });
+  if (!claim.claimed) {
+    await db.releaseClaims({ orderId, outcome: 'failed', reason: 'lines_unavailable' });
+  }
+  return { ...created, claim };
 }

@@ -22,6 +22,13 @@ const LOCAL_STEPS = 'local-steps';
 const EDGE_PATHS = 'edge-paths';
 
 /**
+ * Generation 5: fewer, larger steps. The order is made and claimed in one step
+ * (`openOrder`), reading SumUp's PAID also confirms the order (`readAndConfirm`), and a
+ * checkout started with its ShopperId and PageId search attributes does not upsert them.
+ */
+const ONE_STEP_OPEN_AND_CONFIRM = 'one-step-open-and-confirm';
+
+/**
  * Entering `needs_attention` records `order.needs_attention` for other services. Asked only
  * on that path, so only checkouts and reconciliations that reach it carry the marker.
  */
@@ -36,11 +43,14 @@ export const recordsNeedsAttention = () => patched(NEEDS_ATTENTION_EVENT);
 const BOOKING_TIMER = 'provisional-booking-timer';
 export const timesProvisionalBookings = () => patched(BOOKING_TIMER);
 
-/** True for checkouts of generation 4 (every new one). */
-export const runsEdgePaths = () => patched(EDGE_PATHS);
+/** True for checkouts of generation 5 (every new one). */
+export const runsOneStepOpenAndConfirm = () => patched(ONE_STEP_OPEN_AND_CONFIRM);
+
+/** True for checkouts of generations 4 and 5. */
+export const runsEdgePaths = () => runsOneStepOpenAndConfirm() || patched(EDGE_PATHS);
 
 /**
- * True for generations 3 and 4. Call it before any other step: a checkout's first call
+ * True for generations 3 to 5. Call it before any other step: a checkout's first call
  * (`trackCheckout`) asks it, so the newest generation's marker leads the history.
  */
 export const runsLocalSteps = () => runsEdgePaths() || patched(LOCAL_STEPS);

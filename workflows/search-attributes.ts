@@ -10,6 +10,17 @@ export const CheckoutStatus = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
+/** What a checkout is searched by from its start: who checks out, and on which page. */
+export function checkoutSearchAttributes(input: {
+  shopper: { userId?: string | undefined; sessionId?: string | undefined };
+  scope: { pageId: number | null };
+}) {
+  return [
+    { key: ShopperId, value: input.shopper.userId ?? `session:${input.shopper.sessionId}` },
+    { key: PageId, value: input.scope.pageId === null ? 'global' : String(input.scope.pageId) },
+  ];
+}
+
 /** How a run of the payments sweeper ended: clean, found, rate_limited. */
 export const SweepOutcome = defineSearchAttributeKey('SweepOutcome', SearchAttributeType.KEYWORD);
 /** A sweeper run's figures: orders checked, found unsettled, reconciliations started. */

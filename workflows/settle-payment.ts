@@ -34,7 +34,9 @@ export async function settlePayment(
   ctx: SettleContext,
 ): Promise<Settled> {
   const mismatches = payment.paid?.mismatches ?? [];
-  if (mismatches.length === 0) return settlePaidOrder(orderId, payment.transactionId!, ctx);
+  if (mismatches.length === 0) {
+    return settlePaidOrder(orderId, payment.transactionId!, ctx, payment.confirmed);
+  }
 
   // Not the order's payment: its seats go back, and all of what SumUp took is owed back.
   await db.releaseClaims({ orderId, outcome: 'failed', reason: 'payment_mismatch' });
@@ -68,8 +70,10 @@ export async function settlePaidOrder(
   orderId: number,
   transactionId: string,
   ctx: SettleContext,
+  /** The confirmation, when the step that read SumUp made it already. */
+  confirmed?: PaidOutcome,
 ): Promise<{ state: 'paid' | 'refunded'; outcome: PaidOutcome }> {
-  const outcome = await db.confirmPaidOrder({ orderId, transactionId });
+  const outcome = confirmed ?? (await db.confirmPaidOrder({ orderId, transactionId }));
   if (outcome.provisional?.length && timesProvisionalBookings()) await startOrderActions(orderId);
   if (!outcome.refund) return { state: 'paid', outcome };
   await payBack(outcome.refund.refundId, ctx);

@@ -58,74 +58,77 @@ export async function lockOrderClaims(tx: Transaction, orderId: number) {
  * in other carts never count, seats held by other orders do. Claiming again changes nothing.
  */
 export function claimEntriesAndTickets(db: Database, orderId: number): Promise<ClaimResult> {
-  return db.transaction(async (tx) => {
-    const { bookings, ticketItems, bookingIds, clashes, seatsLeft, entryRows, lockedTickets } =
-      await lockOrderClaims(tx, orderId);
-    const problems: LineProblem[] = [];
+  return db.transaction((tx) => claimIn(tx, orderId));
+}
 
-    for (const booking of bookings) {
-      const entry = entryRows.find((e) => e.id === booking.id);
-      const mine = entry?.state === 'ordered' && entry.orderId === orderId;
-      if (!mine && !(entry?.state === 'pending' && entry.orderId === null)) {
-        problems.push({
-          kind: 'booking',
-          id: booking.id,
-          title: booking.title,
-          reason: 'booking_unavailable',
-        });
-      } else if (clashes.has(booking.id)) {
-        problems.push({
-          kind: 'booking',
-          id: booking.id,
-          title: booking.title,
-          reason: 'time_taken',
-        });
-      }
-    }
-    const toReserve: number[] = [];
-    for (const item of ticketItems) {
-      const ticket = lockedTickets.find((t) => t.id === item.id);
-      if (ticket?.state === 'reserved' && ticket.orderId === orderId) continue;
-      if (ticket?.state !== 'pending' || ticket.orderId !== null) {
-        problems.push({
-          kind: 'ticket',
-          id: item.id,
-          title: item.title,
-          reason: 'ticket_unavailable',
-        });
-        continue;
-      }
-      const key = seatGroupKey(ticket);
-      const left = seatsLeft.get(key) ?? 0;
-      // This order's own reserved seats are not counted in `left`: count them as taken here.
-      const mineAlready = lockedTickets.filter(
-        (t) => t.state === 'reserved' && t.orderId === orderId && seatGroupKey(t) === key,
-      ).length;
-      const wanted = toReserve.filter(
-        (id) => seatGroupKey(lockedTickets.find((t) => t.id === id)!) === key,
-      ).length;
-      if (left - mineAlready - wanted <= 0) {
-        problems.push({ kind: 'ticket', id: item.id, title: item.title, reason: 'sold_out' });
-      } else {
-        toReserve.push(item.id);
-      }
-    }
-    if (problems.length > 0) return { claimed: false, problems };
+/** `claimEntriesAndTickets`'s work inside a transaction the caller holds. */
+export async function claimIn(tx: Transaction, orderId: number): Promise<ClaimResult> {
+  const { bookings, ticketItems, bookingIds, clashes, seatsLeft, entryRows, lockedTickets } =
+    await lockOrderClaims(tx, orderId);
+  const problems: LineProblem[] = [];
 
-    if (bookingIds.length) {
-      await tx
-        .update(calendarEntries)
-        .set({ state: 'ordered', orderId })
-        .where(and(inArray(calendarEntries.id, bookingIds), eq(calendarEntries.state, 'pending')));
+  for (const booking of bookings) {
+    const entry = entryRows.find((e) => e.id === booking.id);
+    const mine = entry?.state === 'ordered' && entry.orderId === orderId;
+    if (!mine && !(entry?.state === 'pending' && entry.orderId === null)) {
+      problems.push({
+        kind: 'booking',
+        id: booking.id,
+        title: booking.title,
+        reason: 'booking_unavailable',
+      });
+    } else if (clashes.has(booking.id)) {
+      problems.push({
+        kind: 'booking',
+        id: booking.id,
+        title: booking.title,
+        reason: 'time_taken',
+      });
     }
-    if (toReserve.length) {
-      await tx
-        .update(tickets)
-        .set({ state: 'reserved', orderId })
-        .where(inArray(tickets.id, toReserve));
+  }
+  const toReserve: number[] = [];
+  for (const item of ticketItems) {
+    const ticket = lockedTickets.find((t) => t.id === item.id);
+    if (ticket?.state === 'reserved' && ticket.orderId === orderId) continue;
+    if (ticket?.state !== 'pending' || ticket.orderId !== null) {
+      problems.push({
+        kind: 'ticket',
+        id: item.id,
+        title: item.title,
+        reason: 'ticket_unavailable',
+      });
+      continue;
     }
-    return { claimed: true };
-  });
+    const key = seatGroupKey(ticket);
+    const left = seatsLeft.get(key) ?? 0;
+    // This order's own reserved seats are not counted in `left`: count them as taken here.
+    const mineAlready = lockedTickets.filter(
+      (t) => t.state === 'reserved' && t.orderId === orderId && seatGroupKey(t) === key,
+    ).length;
+    const wanted = toReserve.filter(
+      (id) => seatGroupKey(lockedTickets.find((t) => t.id === id)!) === key,
+    ).length;
+    if (left - mineAlready - wanted <= 0) {
+      problems.push({ kind: 'ticket', id: item.id, title: item.title, reason: 'sold_out' });
+    } else {
+      toReserve.push(item.id);
+    }
+  }
+  if (problems.length > 0) return { claimed: false, problems };
+
+  if (bookingIds.length) {
+    await tx
+      .update(calendarEntries)
+      .set({ state: 'ordered', orderId })
+      .where(and(inArray(calendarEntries.id, bookingIds), eq(calendarEntries.state, 'pending')));
+  }
+  if (toReserve.length) {
+    await tx
+      .update(tickets)
+      .set({ state: 'reserved', orderId })
+      .where(inArray(tickets.id, toReserve));
+  }
+  return { claimed: true };
 }
 
 /**
@@ -139,25 +142,33 @@ export function releaseClaims(
   outcome: ClosedOutcome,
   reason?: string,
 ): Promise<void> {
-  return db.transaction(async (tx) => {
-    const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
-    if (!order || order.status !== 'pending') return;
-    await tx
-      .update(calendarEntries)
-      .set({ state: 'pending', orderId: null })
-      .where(and(eq(calendarEntries.orderId, orderId), eq(calendarEntries.state, 'ordered')));
-    await tx
-      .update(tickets)
-      .set({ state: 'pending', orderId: null })
-      .where(and(eq(tickets.orderId, orderId), eq(tickets.state, 'reserved')));
-    await tx
-      .update(orders)
-      .set({ status: outcome, closedAt: new Date() })
-      .where(eq(orders.id, orderId));
-    await recordOrderEvent(tx, 'order.closed', orderId, `order.closed:${orderId}`, {
-      outcome,
-      reason: reason ?? null,
-    });
+  return db.transaction((tx) => releaseIn(tx, orderId, outcome, reason));
+}
+
+/** `releaseClaims`'s work inside a transaction the caller holds. */
+export async function releaseIn(
+  tx: Transaction,
+  orderId: number,
+  outcome: ClosedOutcome,
+  reason?: string,
+): Promise<void> {
+  const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
+  if (!order || order.status !== 'pending') return;
+  await tx
+    .update(calendarEntries)
+    .set({ state: 'pending', orderId: null })
+    .where(and(eq(calendarEntries.orderId, orderId), eq(calendarEntries.state, 'ordered')));
+  await tx
+    .update(tickets)
+    .set({ state: 'pending', orderId: null })
+    .where(and(eq(tickets.orderId, orderId), eq(tickets.state, 'reserved')));
+  await tx
+    .update(orders)
+    .set({ status: outcome, closedAt: new Date() })
+    .where(eq(orders.id, orderId));
+  await recordOrderEvent(tx, 'order.closed', orderId, `order.closed:${orderId}`, {
+    outcome,
+    reason: reason ?? null,
   });
 }
 

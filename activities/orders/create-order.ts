@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Executor, Database } from '../../db/client.ts';
+import type { Executor, Database, Transaction } from '../../db/client.ts';
 import { readPricedCart } from '../../db/queries/cart.ts';
 import { heldLines } from '../../db/queries/held-lines.ts';
 import { orderItems, orders } from '../../db/schema/index.ts';
@@ -30,6 +30,14 @@ export function createOrderFromCart(
   db: Database,
   input: CreateOrderInput,
 ): Promise<CreateOrderResult> {
+  return db.transaction((tx) => createOrderIn(tx, input));
+}
+
+/** `createOrderFromCart`'s work inside a transaction the caller holds. */
+export async function createOrderIn(
+  tx: Transaction,
+  input: CreateOrderInput,
+): Promise<CreateOrderResult> {
   const made = async (tx: Executor) => {
     const [existing] = await tx
       .select()
@@ -37,81 +45,79 @@ export function createOrderFromCart(
       .where(eq(orders.idempotencyKey, input.idempotencyKey));
     return existing && { kind: 'created' as const, order: await summary(tx, existing) };
   };
-  return db.transaction(async (tx) => {
-    const before = await made(tx);
-    if (before) return before;
+  const before = await made(tx);
+  if (before) return before;
 
-    const lines = await readPricedCart(tx, input.shopper, input.scope, { lock: true });
-    // An earlier attempt of this same step (timed out, still running) may have made the
-    // order while we waited on the lines' locks: it is ours, not another checkout's.
-    const meanwhile = await made(tx);
-    if (meanwhile) return meanwhile;
-    if (lines.length === 0) return { kind: 'empty' };
-    // A line another open checkout holds (the other scope's, say) is not taken twice: this
-    // checkout ends, naming that one. The unique index on open order items backs this up.
-    const held = await heldLines(tx, lines);
-    if (held.length > 0) {
-      return {
-        kind: 'in_checkout',
-        openScope: { pageId: held[0]!.pageId },
-        problems: held.map((h) => ({
-          kind: h.kind,
-          id: h.id,
-          title: lines.find((line) => line.kind === h.kind && line.id === h.id)!.title,
-          reason: 'in_checkout',
-        })),
-      };
-    }
-    const problems: LineProblem[] = lines
-      .filter((line) => line.problem)
-      .map((line) => ({ kind: line.kind, id: line.id, title: line.title, reason: line.problem! }));
-    const currencies = [...new Set(lines.map((line) => line.currency))];
-    if (currencies.length > 1) {
-      for (const line of lines) {
-        if (line.currency !== currencies[0]) {
-          problems.push({
-            kind: line.kind,
-            id: line.id,
-            title: line.title,
-            reason: 'mixed_currencies',
-          });
-        }
+  const lines = await readPricedCart(tx, input.shopper, input.scope, { lock: true });
+  // An earlier attempt of this same step (timed out, still running) may have made the
+  // order while we waited on the lines' locks: it is ours, not another checkout's.
+  const meanwhile = await made(tx);
+  if (meanwhile) return meanwhile;
+  if (lines.length === 0) return { kind: 'empty' };
+  // A line another open checkout holds (the other scope's, say) is not taken twice: this
+  // checkout ends, naming that one. The unique index on open order items backs this up.
+  const held = await heldLines(tx, lines);
+  if (held.length > 0) {
+    return {
+      kind: 'in_checkout',
+      openScope: { pageId: held[0]!.pageId },
+      problems: held.map((h) => ({
+        kind: h.kind,
+        id: h.id,
+        title: lines.find((line) => line.kind === h.kind && line.id === h.id)!.title,
+        reason: 'in_checkout',
+      })),
+    };
+  }
+  const problems: LineProblem[] = lines
+    .filter((line) => line.problem)
+    .map((line) => ({ kind: line.kind, id: line.id, title: line.title, reason: line.problem! }));
+  const currencies = [...new Set(lines.map((line) => line.currency))];
+  if (currencies.length > 1) {
+    for (const line of lines) {
+      if (line.currency !== currencies[0]) {
+        problems.push({
+          kind: line.kind,
+          id: line.id,
+          title: line.title,
+          reason: 'mixed_currencies',
+        });
       }
     }
-    if (problems.length > 0) return { kind: 'unavailable', problems };
+  }
+  if (problems.length > 0) return { kind: 'unavailable', problems };
 
-    const currency = currencies[0]!;
-    const totalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor! * line.quantity, 0);
-    const [order] = await tx
-      .insert(orders)
-      .values({
-        idempotencyKey: input.idempotencyKey,
-        workflowId: input.workflowId,
-        workflowRunId: input.workflowRunId,
-        userId: input.shopper.userId ?? null,
-        sessionId: input.shopper.sessionId ?? null,
-        pageId: input.scope.pageId,
-        currency,
-        totalMinor,
-      })
-      .returning();
-    await tx.insert(orderItems).values(
-      lines.map((line) => ({
-        orderId: order!.id,
-        kind: line.kind,
-        productId: line.kind === 'product' ? line.productId! : null,
-        cartLineId: line.kind === 'product' ? line.id : null,
-        calendarEntryId: line.kind === 'booking' ? line.id : null,
-        ticketId: line.kind === 'ticket' ? line.id : null,
-        title: line.title,
-        quantity: line.quantity,
-        unitPriceMinor: line.unitPriceMinor!,
-        currency: line.currency,
-      })),
-    );
-    await recordOrderEvent(tx, 'order.created', order!.id, `order.created:${order!.id}`, {});
-    return { kind: 'created', order: await summary(tx, order!) };
-  });
+  const currency = currencies[0]!;
+  const totalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor! * line.quantity, 0);
+  const [order] = await tx
+    .insert(orders)
+    .values({
+      idempotencyKey: input.idempotencyKey,
+      workflowId: input.workflowId,
+      workflowRunId: input.workflowRunId,
+      userId: input.shopper.userId ?? null,
+      sessionId: input.shopper.sessionId ?? null,
+      pageId: input.scope.pageId,
+      currency,
+      totalMinor,
+    })
+    .returning();
+  await tx.insert(orderItems).values(
+    lines.map((line) => ({
+      orderId: order!.id,
+      kind: line.kind,
+      productId: line.kind === 'product' ? line.productId! : null,
+      cartLineId: line.kind === 'product' ? line.id : null,
+      calendarEntryId: line.kind === 'booking' ? line.id : null,
+      ticketId: line.kind === 'ticket' ? line.id : null,
+      title: line.title,
+      quantity: line.quantity,
+      unitPriceMinor: line.unitPriceMinor!,
+      currency: line.currency,
+    })),
+  );
+  await recordOrderEvent(tx, 'order.created', order!.id, `order.created:${order!.id}`, {});
+  return { kind: 'created', order: await summary(tx, order!) };
 }
 
 async function summary(tx: Executor, order: typeof orders.$inferSelect): Promise<OrderSummary> {

@@ -4,6 +4,7 @@ import { answerUnansweredBookings, nextBookingDeadline } from '../calendar/booki
 import type { ClosedOutcome, PaymentMismatch } from '../../workflows/checkout-types.ts';
 import { confirmPaidOrder } from './confirm-paid-order.ts';
 import { createOrderFromCart, type CreateOrderInput } from './create-order.ts';
+import { openOrder } from './open-order.ts';
 import { markRefundHandled } from './mark-refund-handled.ts';
 import { recordMismatchRefund } from './refund-mismatched-payment.ts';
 import { dueAdminRefunds, recordAdminRefund } from './admin-refunds.ts';
@@ -21,6 +22,7 @@ export function createOrderActivities(
   const days = bookings.provisionalDays;
   return {
     createOrderFromCart: (input: CreateOrderInput) => createOrderFromCart(db, input),
+    openOrder: (input: CreateOrderInput) => openOrder(db, input),
     claimEntriesAndTickets: (input: { orderId: number }) =>
       claimEntriesAndTickets(db, input.orderId),
     releaseClaims: (input: { orderId: number; outcome: ClosedOutcome; reason?: string }) =>

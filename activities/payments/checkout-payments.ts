@@ -15,6 +15,7 @@ import {
 } from './sumup-gateway.ts';
 import { SumupFailure } from './sumup-errors.ts';
 import { paymentMismatches, type PaymentField } from './verify-payment.ts';
+import type { PaidOutcome } from '../../workflows/checkout-types.ts';
 
 export interface PaymentSettings {
   /** SumUp's API base URL (https://api.sumup.com, or the emulator). */
@@ -39,6 +40,8 @@ export interface PaymentState {
   status: SumupCheckoutStatus;
   transactionId?: string;
   paid?: { amountMinor: number; currency: string; mismatches: PaymentField[] };
+  /** The order's confirmation, when the step that read SumUp also confirmed it. */
+  confirmed?: PaidOutcome;
 }
 
 const DEFAULT_REFERENCE_PREFIX = 'rose';

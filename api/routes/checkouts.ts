@@ -1,3 +1,4 @@
+import { checkoutSearchAttributes } from '../../workflows/search-attributes.ts';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -173,6 +174,8 @@ export function checkoutEndpoints(
             startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
               workflowId: checkoutWorkflowId(shopper, scope),
               taskQueue,
+              // Searchable from the start; the workflow then need not upsert them.
+              typedSearchAttributes: checkoutSearchAttributes({ shopper, scope }),
               args: [
                 {
                   shopper,
