@@ -89,6 +89,23 @@ describe('POST /v1/checkouts', () => {
       expect(deliveries).toContainEqual(
         expect.objectContaining({ url: `${api}/webhooks/sumup`, outcome: 'delivered' }),
       );
+
+      // Searchable by shopper and page from its start: set by the API, never upserted.
+      const { events } = await ctx.temporal.client.workflow
+        .getHandle(checkoutWorkflowId(shopper, { pageId: shop.page.id }))
+        .fetchHistory();
+      const startEvent = events![0]!.workflowExecutionStartedEventAttributes!;
+      expect(Object.keys(startEvent.searchAttributes?.indexedFields ?? {})).toEqual(
+        expect.arrayContaining(['ShopperId', 'PageId']),
+      );
+      const upserted = events!.flatMap((e) =>
+        Object.keys(
+          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+        ),
+      );
+      expect(upserted).toContain('CheckoutStatus');
+      expect(upserted).not.toContain('ShopperId');
+      expect(upserted).not.toContain('PageId');
     }, payments);
   });
 

@@ -5,6 +5,7 @@ import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/cl
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
 import { recordAdminRefund } from '../activities/orders/admin-refunds.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
+import { openOrder } from '../activities/orders/open-order.ts';
 import {
   calendarEntries,
   cartLines,
@@ -196,6 +197,61 @@ describe('claiming', () => {
       .from(tickets)
       .where(eq(tickets.ticketTypeId, shop.standing.id));
     expect(reserved.filter((t) => t.state === 'reserved')).toHaveLength(7);
+  });
+});
+
+describe('opening an order in one step', () => {
+  const openInput = (shopper: Shopper, pageId: number) => ({
+    idempotencyKey: randomUUID(),
+    workflowId: 'wf',
+    workflowRunId: 'test-run',
+    shopper,
+    scope: { pageId },
+  });
+
+  it('makes the order and claims its tickets together, and answers the same when asked again', async () => {
+    const shop = await seedShop(db(), { seats: 5 });
+    const shopper = newShopper();
+    const wanted = await shop.addTickets(shopper.userId, 2);
+    const input = openInput(shopper, shop.page.id);
+    const first = await openOrder(db(), input);
+    const again = await openOrder(db(), input);
+    expect(first).toMatchObject({ kind: 'created', claim: { claimed: true } });
+    expect(again).toEqual(first);
+    const held = await db()
+      .select()
+      .from(tickets)
+      .where(
+        inArray(
+          tickets.id,
+          wanted.map((t) => t.id),
+        ),
+      );
+    expect(held.map((t) => [t.state, t.orderId])).toEqual([
+      ['reserved', first.kind === 'created' ? first.order.orderId : -1],
+      ['reserved', first.kind === 'created' ? first.order.orderId : -1],
+    ]);
+  });
+
+  it('closes the order in the same transaction when a claim fails, with the lines left in the cart', async () => {
+    const shop = await seedShop(db(), { seats: 1 });
+    const earlier = newShopper();
+    await shop.addTickets(earlier.userId, 1);
+    await openOrder(db(), openInput(earlier, shop.page.id));
+
+    const shopper = newShopper();
+    const wanted = await shop.addTickets(shopper.userId, 1);
+    const opened = await openOrder(db(), openInput(shopper, shop.page.id));
+    expect(opened).toMatchObject({
+      kind: 'created',
+      claim: { claimed: false, problems: [{ id: wanted[0]!.id, reason: 'sold_out' }] },
+    });
+    const orderId = opened.kind === 'created' ? opened.order.orderId : -1;
+    const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
+    expect(order!.status).toBe('failed');
+    expect(await eventsOf(orderId)).toEqual(['order.closed', 'order.created']);
+    const [ticket] = await db().select().from(tickets).where(eq(tickets.id, wanted[0]!.id));
+    expect([ticket!.state, ticket!.orderId]).toEqual(['pending', null]);
   });
 });
 
