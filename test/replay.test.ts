@@ -52,7 +52,10 @@ describe('recorded checkout histories', () => {
     for (const ending of ['checkout.needs_attention', 'checkout.payment_mismatch']) {
       const endingFiles = files.filter((f) => f.includes(`.${ending}.`));
       expect(endingFiles.some(today), ending).toBe(true);
-      expect(endingFiles.some((f) => f.startsWith('edge-paths.')), ending).toBe(true);
+      expect(
+        endingFiles.some((f) => f.startsWith('edge-paths.')),
+        ending,
+      ).toBe(true);
     }
     // Today's checkouts carry generation 5's marker and open their order in one step.
     for (const file of files.filter((f) => today(f) && f.includes('.checkout.paid.'))) {
