@@ -23,6 +23,7 @@ const size = (name: string, fallback: number) => Number(process.env[name] ?? fal
 const log = (text: string) => console.error(`  ${text}`);
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
+const engine = process.env.BENCH_ENGINE === 'server' ? 'server' : 'dev';
 const profileDir = join(process.cwd(), 'reports', 'bench', 'profiles');
 const dataDir = await mkdtemp(join(tmpdir(), 'rose-checkout-bench-'));
 let stack: Stack | undefined;
@@ -43,6 +44,9 @@ try {
     // The dev server's SQLite writes one at a time, each synced to disk: on a slow disk that
     // alone serialises every checkout. BENCH_TEMPORAL_DB=/dev/shm/x.sqlite takes it out.
     ...(process.env.BENCH_TEMPORAL_DB ? { temporalDbFile: process.env.BENCH_TEMPORAL_DB } : {}),
+    // BENCH_ENGINE=server: the full Temporal server on PostgreSQL, as Compose runs it, in
+    // place of the dev server.
+    temporalEngine: engine,
     // BENCH_CPU_PROFILE=1: the worker, API and emulator write V8 CPU profiles when they stop.
     ...(process.env.BENCH_CPU_PROFILE ? { cpuProfileDir: profileDir } : {}),
     step: log,

@@ -19,6 +19,11 @@ export const tools = {
     script: 'temporal-cli.sh',
     installBy: 'install Go (https://go.dev/dl), or set TEMPORAL_CLI_PATH',
   },
+  /** The full Temporal server and its schema tool, for `BENCH_ENGINE=server npm run bench`. */
+  'temporal-server': {
+    script: 'temporal-server.sh',
+    installBy: 'install Go (https://go.dev/dl), then bash scripts/temporal-server.sh',
+  },
   /** Temporal's time-skipping test server (Java), for the tests with long timers. */
   'temporal-test-server': {
     script: 'temporal-test-server.sh',

@@ -13,6 +13,7 @@ import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.ts';
 import { buildWorkflowBundle } from '../build-workflow-bundle.ts';
 import { provision, required } from '../provision.ts';
 import { seedDemoShop, type DemoShop } from './demo-data.ts';
+import { temporalServer } from './temporal-server.ts';
 import {
   answers,
   portOpen,
@@ -64,6 +65,11 @@ export async function launchStack(options: {
   step?: (text: string) => void;
   /** Where the Temporal dev server keeps its SQLite file; `<dataDir>/temporal.sqlite` by default. */
   temporalDbFile?: string;
+  /**
+   * `dev` (the default): the Temporal CLI's dev server, on SQLite, with its UI. `server`: the
+   * full Temporal server on our PostgreSQL, configured as Compose configures it, without a UI.
+   */
+  temporalEngine?: 'dev' | 'server';
   /** Where the Node processes write V8 CPU profiles (`.cpuprofile`) when they stop. */
   cpuProfileDir?: string;
   /** When to restart a process that died; the bench gives up at the first death. */
@@ -191,7 +197,32 @@ export async function launchStack(options: {
     const credentialsKeys = parseCredentialsKeys(secrets.credentialsKeys);
     await applyMigrations(databaseUrl, { credentialsKeys });
 
-    step('Temporal dev server with its UI');
+    /** The production engine: the full server, its schema and namespace, as Compose has them. */
+    const startTemporalServer = async () => {
+      step('Temporal server (the first start builds it with Go), on PostgreSQL');
+      const server = await temporalServer({
+        dir: required('temporal-server', await provision('temporal-server')),
+        postgres: {
+          host: '127.0.0.1',
+          port: ports.postgres,
+          user: decodeURIComponent(new URL(databaseUrl).username),
+          password: decodeURIComponent(new URL(databaseUrl).password),
+        },
+        frontendPort: ports.temporal,
+      });
+      await server.applySchema();
+      const process = await supervised(
+        'temporal',
+        readyFirstTime(
+          () => spawnProcess('temporal', server.command, server.args, server.env),
+          'frontend',
+          () => portOpen(ports.temporal),
+          120_000,
+        ),
+      );
+      await server.registerNamespace(cli);
+      return process;
+    };
     const temporalArgs = [
       'server',
       'start-dev',
@@ -225,14 +256,18 @@ export async function launchStack(options: {
         `${key.name}=${cliTypeNames[key.type]}`,
       ]),
     ];
-    const temporal = await supervised(
-      'temporal',
-      readyFirstTime(
-        () => spawnProcess('temporal', cli, temporalArgs, {}),
-        'frontend and UI',
-        async () => (await portOpen(ports.temporal)) && (await answers(urls.temporalUi)),
-      ),
-    );
+    if (options.temporalEngine !== 'server') step('Temporal dev server with its UI');
+    const temporal =
+      options.temporalEngine === 'server'
+        ? await startTemporalServer()
+        : await supervised(
+            'temporal',
+            readyFirstTime(
+              () => spawnProcess('temporal', cli, temporalArgs, {}),
+              'frontend and UI',
+              async () => (await portOpen(ports.temporal)) && (await answers(urls.temporalUi)),
+            ),
+          );
 
     step('SumUp emulator');
     const sumupEmulator = await supervised(

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** One run of a process of the stack: what the supervisor watches and restarts. */
 export interface Incarnation {
@@ -118,3 +118,36 @@ export const portOpen = (port: number, host = '127.0.0.1') =>
   });
 
 export const answers = async (url: string, status = 200) => (await fetch(url)).status === status;
+
+/**
+ * A TCP port on loopback that was free a moment ago: any the system gives, or one below
+ * `below` (the system's own come from above 32767), tried at random.
+ */
+export async function freePort(options: { below?: number } = {}): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const wanted = options.below
+      ? 10_000 + Math.floor(Math.random() * (options.below - 10_000))
+      : 0;
+    try {
+      return await listenOnce(wanted);
+    } catch (error) {
+      if (!options.below || attempt >= 50) throw error;
+    }
+  }
+}
+
+function listenOnce(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port assigned')),
+      );
+    });
+  });
+}
