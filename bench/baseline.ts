@@ -1,56 +1,67 @@
-import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { createOrderFromCart } from '../activities/orders/create-order.ts';
-import { createPaymentActivities } from '../activities/payments/checkout-payments.ts';
-import type { KeyRing } from '../config/key-ring.ts';
-import type { Database } from '../db/client.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startProcess, waitUntil } from '../scripts/stack/processes.ts';
+import type { Stack } from '../scripts/stack/launch.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface SyncHandler {
+  url: string;
+  pid: number;
+  /** A cart add, then the checkout: the hosted URL, or the status that refused it. */
+  checkout(userId: string, productId: number, pageId: number): Promise<SyncAnswer>;
+  close(): Promise<void>;
+}
+
+export interface SyncAnswer {
+  status: number;
+  orderId?: number;
+  hostedCheckoutUrl?: string;
+  /** Milliseconds from the checkout request to its answer (the cart add not counted). */
+  checkoutMs: number;
+}
 
 /**
- * The old service's way, for comparison: one plain request handler creates the order and
- * calls SumUp, with no workflow (and no claims). It shares our order and payment code, so
- * the difference is the workflow's.
+ * The synchronous handler (bench/sync-handler.ts) as its own process beside the stack, on
+ * the stack's PostgreSQL and SumUp emulator, so that its CPU is counted as the stack's are.
  */
-export async function startBaseline(
-  db: Database,
-  sumupHost: string,
-  credentialsKeys: KeyRing | undefined,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const payments = createPaymentActivities(db, {
-    sumupHost,
-    sumupTimeoutMs: 10_000,
-    publicBaseUrl: 'http://127.0.0.1:9',
-    // The pages' SumUp keys are sealed: it opens them as the worker does.
-    credentialsKeys,
-  });
-  const app = express();
-  app.use(express.json());
-  app.post('/baseline/checkouts', async (req, res) => {
-    const { userId, pageId } = req.body as { userId: string; pageId: number };
-    const made = await createOrderFromCart(db, {
-      idempotencyKey: randomUUID(),
-      workflowId: `baseline:${userId}`,
-      workflowRunId: randomUUID(),
-      shopper: { userId },
-      scope: { pageId },
+export async function startSyncHandler(stack: Stack): Promise<SyncHandler> {
+  const handler = startProcess(
+    'sync-handler',
+    process.execPath,
+    ['--import', 'tsx', 'bench/sync-handler.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        SUMUP_API_URL: stack.urls.emulator,
+        CREDENTIALS_KEYS: stack.secrets.credentialsKeys,
+      },
+      logFile: join(tmpdir(), `rose-checkout-sync-handler-${process.pid}.log`),
+    },
+  );
+  await waitUntil(handler, 'listening', () => handler.output().includes('sync handler listening'));
+  const url = /listening on (\S+)/.exec(handler.output())![1]!;
+  const post = (path: string, body: unknown) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
     });
-    if (made.kind !== 'created') {
-      res.status(409).json({ status: made.kind });
-      return;
-    }
-    const checkout = await payments.createSumupCheckout({
-      orderId: made.order.orderId,
-      expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
-      description: `Order ${made.order.orderId}`,
-    });
-    res.json({ orderId: made.order.orderId, hostedCheckoutUrl: checkout.hostedCheckoutUrl });
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url,
+    pid: handler.pid!,
+    async checkout(userId, productId, pageId) {
+      const added = await post('/cart/products', { userId, productId });
+      if (!added.ok) throw new Error(`sync cart add answered ${added.status}`);
+      await added.arrayBuffer();
+      const t0 = performance.now();
+      const res = await post('/checkouts', { userId, pageId });
+      const body = (await res.json()) as { orderId?: number; hostedCheckoutUrl?: string };
+      return { status: res.status, ...body, checkoutMs: performance.now() - t0 };
+    },
+    close: () => handler.stop(),
   };
 }

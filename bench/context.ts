@@ -8,6 +8,10 @@ export interface BenchContext {
   db: Database;
   api: ReturnType<typeof storefront>;
   log: (text: string) => void;
+  /** CPU seconds used so far by each process of the stack, and by `extra` processes too. */
+  cpuSeconds(extra?: Record<string, number>): Record<string, number>;
+  /** Which Temporal runs the stack: the dev server, or the full server (BENCH_ENGINE=server). */
+  engine: 'dev' | 'server';
 }
 
 export type Figures = Record<string, number | string | boolean>;

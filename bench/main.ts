@@ -8,6 +8,7 @@ import { freePort, freeStackPorts } from '../test/harness/free-port.ts';
 import type { BenchContext, ScenarioResult } from './context.ts';
 import { contention } from './scenarios/contention.ts';
 import { openCheckouts } from './scenarios/open-checkouts.ts';
+import { openLoop } from './scenarios/open-loop.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { timeToHostedUrl } from './scenarios/time-to-hosted-url.ts';
 import { webhookToConfirmed } from './scenarios/webhook-to-confirmed.ts';
@@ -18,7 +19,7 @@ import { storefront } from './storefront.ts';
 // `npm run bench [-- P1,P3 …]`: the real stack on this machine (PostgreSQL, the Temporal dev
 // server, the SumUp emulator, the worker and the API, each its own process), the scenarios
 // of the benchmark issue against it, a table, and the figures as JSON in reports/bench/.
-const only = new Set((process.argv[2] ?? 'P1,P2,P3,P4,P5').split(','));
+const only = new Set((process.argv[2] ?? 'P1,P2,P3,P4,P5,P6').split(','));
 const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (text: string) => console.error(`  ${text}`);
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -60,19 +61,26 @@ try {
     },
   });
   const database = connectDatabase(stack.databaseUrl, { max: 20, applicationName: 'bench' });
-  const ctx: BenchContext = { stack, db: database.db, api: storefront(stack), log };
+  // PostgreSQL is counted as what is left of this process's descendants.
+  const roots = Object.fromEntries(
+    Object.entries(stack.processes)
+      .filter(([name]) => name !== 'postgres')
+      .map(([name, process]) => [name, process.pid()!]),
+  );
+  const ctx: BenchContext = {
+    stack,
+    db: database.db,
+    api: storefront(stack),
+    log,
+    cpuSeconds: (extra = {}) => cpuSecondsByTree({ ...roots, ...extra }),
+    engine,
+  };
   try {
-    // PostgreSQL is counted as what is left of this process's descendants.
-    const roots = Object.fromEntries(
-      Object.entries(stack.processes)
-        .filter(([name]) => name !== 'postgres')
-        .map(([name, process]) => [name, process.pid()!]),
-    );
     // Each scenario's figures, with the CPU time each process spent on it.
     const measure = async (scenario: () => Promise<ScenarioResult>) => {
-      const before = cpuSecondsByTree(roots);
+      const before = ctx.cpuSeconds();
       const result = await scenario();
-      const after = cpuSecondsByTree(roots);
+      const after = ctx.cpuSeconds();
       result.cpuSeconds = Object.fromEntries(
         Object.keys(after).map((name) => [name, round(after[name]! - (before[name] ?? 0))]),
       );
@@ -99,6 +107,15 @@ try {
         throughput(ctx, {
           checkouts: size('BENCH_P3_CHECKOUTS', 400),
           concurrency: size('BENCH_P3_CONCURRENCY', 50),
+        }),
+      );
+    }
+    if (only.has('P6')) {
+      await measure(() =>
+        openLoop(ctx, {
+          rates: (process.env.BENCH_P6_RATES ?? '10,20,30,40,60,90,120').split(',').map(Number),
+          seconds: size('BENCH_P6_SECONDS', 15),
+          drainSeconds: size('BENCH_P6_DRAIN_SECONDS', 30),
         }),
       );
     }

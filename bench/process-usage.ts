@@ -31,6 +31,14 @@ function processTable(): Map<number, ProcEntry> {
   return table;
 }
 
+function title(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 function descendants(table: Map<number, ProcEntry>, rootPid: number): Set<number> {
   const tree = new Set([rootPid]);
   for (let grew = true; grew;) {
@@ -76,7 +84,12 @@ export function cpuSecondsByTree(roots: Record<string, number>): Record<string, 
   }
   const ours = descendants(table, process.pid);
   ours.delete(process.pid);
-  seconds.postgres = sum(new Set([...ours].filter((pid) => !named.has(pid))));
+  const postgres = [...ours].filter((pid) => !named.has(pid));
+  // The full Temporal server keeps its databases on our PostgreSQL server: its backends
+  // (titled `postgres: user temporal…`) are Temporal's cost, not ours.
+  const temporals = new Set(postgres.filter((pid) => / temporal(_visibility)? /.test(title(pid))));
+  seconds.postgres = sum(new Set(postgres.filter((pid) => !temporals.has(pid))));
+  if (temporals.size > 0) seconds.temporalPostgres = sum(temporals);
   const self = process.cpuUsage();
   seconds.bench = (self.user + self.system) / 1e6;
   return seconds;

@@ -48,15 +48,20 @@ export async function createOrderIn(
   const before = await made(tx);
   if (before) return before;
 
-  const lines = await readPricedCart(tx, input.shopper, input.scope, { lock: true });
+  const read = await readPricedCart(tx, input.shopper, input.scope, {
+    lock: true,
+    withClaimed: true,
+  });
   // An earlier attempt of this same step (timed out, still running) may have made the
   // order while we waited on the lines' locks: it is ours, not another checkout's.
   const meanwhile = await made(tx);
   if (meanwhile) return meanwhile;
-  if (lines.length === 0) return { kind: 'empty' };
   // A line another open checkout holds (the other scope's, say) is not taken twice: this
-  // checkout ends, naming that one. The unique index on open order items backs this up.
-  const held = await heldLines(tx, lines);
+  // checkout ends, naming that one, and its claimed bookings and tickets too. The unique
+  // index on open order items backs this up.
+  const held = await heldLines(tx, read);
+  const lines = read.filter((line) => line.claimedBy === undefined);
+  if (held.length === 0 && lines.length === 0) return { kind: 'empty' };
   if (held.length > 0) {
     return {
       kind: 'in_checkout',
@@ -64,7 +69,7 @@ export async function createOrderIn(
       problems: held.map((h) => ({
         kind: h.kind,
         id: h.id,
-        title: lines.find((line) => line.kind === h.kind && line.id === h.id)!.title,
+        title: read.find((line) => line.kind === h.kind && line.id === h.id)!.title,
         reason: 'in_checkout',
       })),
     };

@@ -1,12 +1,11 @@
 import type { BenchContext, ScenarioResult } from '../context.ts';
-import { parseCredentialsKeys } from '../../db/sealed.ts';
-import { startBaseline } from '../baseline.ts';
+import { startSyncHandler } from '../baseline.ts';
 import { shoppersWithAProduct } from '../shoppers.ts';
 import { percentile, round, runConcurrently } from '../stats.ts';
 
 /**
  * P1: 50 shoppers check out at once; how long until each has the hosted URL. The same
- * load through the old-style synchronous handler is the baseline.
+ * load through the synchronous handler (bench/sync-handler.ts) is the baseline.
  */
 export async function timeToHostedUrl(
   ctx: BenchContext,
@@ -17,11 +16,8 @@ export async function timeToHostedUrl(
   const workflow: number[] = [];
   const baseline: number[] = [];
   const started: { orderId: number; hostedCheckoutUrl: string }[] = [];
-  const base = await startBaseline(
-    db,
-    stack.urls.emulator,
-    parseCredentialsKeys(stack.secrets.credentialsKeys),
-  );
+  const base = await startSyncHandler(stack);
+  let batch = 0;
   try {
     // A warm-up round each, so neither side pays for first-time work in the figures.
     for (let round = 0; round <= options.rounds; round++) {
@@ -34,19 +30,16 @@ export async function timeToHostedUrl(
         return { orderId: answer.orderId!, hostedCheckoutUrl: answer.hostedCheckoutUrl };
       });
       started.push(...run.results);
-      const viaBaseline = await shoppersWithAProduct(db, stack.shop, options.shoppers);
-      const plain = await runConcurrently(viaBaseline.length, viaBaseline.length, async (i) => {
-        const res = await fetch(`${base.url}/baseline/checkouts`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ userId: viaBaseline[i]!.userId, pageId }),
-        });
-        if (!res.ok) throw new Error(`baseline answered ${res.status}`);
-        await res.arrayBuffer();
+      // The synchronous handler's shoppers add their product through it, then check out.
+      const prefix = `p1-sync-${process.pid}-${++batch}`;
+      const plain = await runConcurrently(options.shoppers, options.shoppers, async (i) => {
+        const answer = await base.checkout(`${prefix}-${i}`, stack.shop.products[0]!.id, pageId);
+        if (answer.status !== 200) throw new Error(`sync handler answered ${answer.status}`);
+        return answer.checkoutMs;
       });
       if (round > 0) {
         workflow.push(...run.latenciesMs);
-        baseline.push(...plain.latenciesMs);
+        baseline.push(...plain.results);
       }
       ctx.log(`P1 round ${round}: workflow p50 ${round1(percentile(run.latenciesMs, 50))} ms`);
     }

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import {
   calendarEntries,
@@ -27,6 +27,8 @@ export interface PricedLine {
   quantity: number;
   unitPriceMinor: number | null;
   currency: string;
+  /** With `withClaimed`: the order that has claimed the booking or ticket, if one has. */
+  claimedBy?: number;
   /** Why the line cannot be bought now, if it cannot. */
   problem?:
     'product_unavailable' | 'booking_unavailable' | 'ticket_unavailable' | 'ticket_not_priced';
@@ -37,13 +39,15 @@ export interface PricedLine {
  * price, pending bookings at the entry's cost, pending tickets at their type's cost or else
  * the entry's ticket price. Nothing here comes from the client. With `lock`, the lines' rows
  * stay locked until the transaction ends, so that no edit of the cart lands between the
- * snapshot and the order that takes it.
+ * snapshot and the order that takes it. With `withClaimed`, bookings and tickets an order
+ * has claimed (ordered, reserved) come too, marked with that order: a checkout names them
+ * as held by another rather than leaving them out.
  */
 export async function readPricedCart(
   db: Executor,
   shopper: Shopper,
   scope: CheckoutScope,
-  { lock = false }: { lock?: boolean } = {},
+  { lock = false, withClaimed = false }: { lock?: boolean; withClaimed?: boolean } = {},
 ): Promise<PricedLine[]> {
   const ownsLine: SQL | undefined =
     shopper.userId !== undefined
@@ -70,7 +74,13 @@ export async function readPricedCart(
     .select({ entry: calendarEntries, pageId: calendars.pageId, onSale: bookingOnSale })
     .from(calendarEntries)
     .innerJoin(calendars, eq(calendars.id, calendarEntries.calendarId))
-    .where(and(ownsEntry, eq(calendarEntries.state, 'pending'), onPage(calendars.pageId)))
+    .where(
+      and(
+        ownsEntry,
+        inArray(calendarEntries.state, withClaimed ? ['pending', 'ordered'] : ['pending']),
+        onPage(calendars.pageId),
+      ),
+    )
     .orderBy(calendarEntries.id);
   const bookings = lock
     ? await bookingQuery.for('update', { of: calendarEntries })
@@ -94,7 +104,7 @@ export async function readPricedCart(
           .where(
             and(
               eq(tickets.userId, shopper.userId),
-              eq(tickets.state, 'pending'),
+              inArray(tickets.state, withClaimed ? ['pending', 'reserved'] : ['pending']),
               onPage(calendars.pageId),
             ),
           )
@@ -126,6 +136,7 @@ export async function readPricedCart(
       quantity: 1,
       unitPriceMinor: entry.costMinor,
       currency: entry.currency,
+      ...(entry.state === 'pending' ? {} : { claimedBy: entry.orderId! }),
       ...(onSale ? {} : { problem: 'booking_unavailable' as const }),
     })),
     ...pendingTickets.map(({ ticket, entry, type, pageId, onSale }): PricedLine => {
@@ -138,6 +149,7 @@ export async function readPricedCart(
         quantity: 1,
         unitPriceMinor: price,
         currency: type ? type.currency : entry.currency,
+        ...(ticket.state === 'pending' ? {} : { claimedBy: ticket.orderId! }),
         ...(!onSale
           ? { problem: 'ticket_unavailable' as const }
           : price === null
