@@ -8,6 +8,7 @@ import { freePort, freeStackPorts } from '../test/harness/free-port.ts';
 import type { BenchContext, ScenarioResult } from './context.ts';
 import { contention } from './scenarios/contention.ts';
 import { openCheckouts } from './scenarios/open-checkouts.ts';
+import { hotSql } from './scenarios/hot-sql.ts';
 import { openLoop } from './scenarios/open-loop.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { timeToHostedUrl } from './scenarios/time-to-hosted-url.ts';
@@ -19,7 +20,7 @@ import { storefront } from './storefront.ts';
 // `npm run bench [-- P1,P3 …]`: the real stack on this machine (PostgreSQL, the Temporal dev
 // server, the SumUp emulator, the worker and the API, each its own process), the scenarios
 // of the benchmark issue against it, a table, and the figures as JSON in reports/bench/.
-const only = new Set((process.argv[2] ?? 'P1,P2,P3,P4,P5,P6').split(','));
+const only = new Set((process.argv[2] ?? 'P1,P2,P3,P4,P5,P6,P7').split(','));
 const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (text: string) => console.error(`  ${text}`);
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -118,6 +119,9 @@ try {
           drainSeconds: size('BENCH_P6_DRAIN_SECONDS', 30),
         }),
       );
+    }
+    if (only.has('P7')) {
+      await measure(() => hotSql(ctx, { queries: size('BENCH_P7_QUERIES', 5000) }));
     }
     if (only.has('P5')) {
       await measure(() =>
