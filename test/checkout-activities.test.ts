@@ -31,6 +31,21 @@ const newShopper = (): Shopper & { userId: string } => ({ userId: `u-${randomUUI
 const orderFor = (shopper: Shopper, pageId: number | null = null) =>
   orderFromCart(db(), shopper, pageId);
 
+/** Each ticket's state and the order holding it, in id order. */
+const ticketHolders = async (wanted: { id: number }[]) =>
+  (
+    await db()
+      .select()
+      .from(tickets)
+      .where(
+        inArray(
+          tickets.id,
+          wanted.map((t) => t.id),
+        ),
+      )
+      .orderBy(tickets.id)
+  ).map((t) => [t.state, t.orderId]);
+
 const eventsOf = async (orderId: number) =>
   (await db().select().from(outboxEvents).where(eq(outboxEvents.orderId, orderId)))
     .map((e) => e.type)
@@ -119,16 +134,7 @@ describe('claiming', () => {
       .from(calendarEntries)
       .where(eq(calendarEntries.id, booking.id));
     expect([entry!.state, entry!.orderId]).toEqual(['ordered', order.orderId]);
-    const held = await db()
-      .select()
-      .from(tickets)
-      .where(
-        inArray(
-          tickets.id,
-          bought.map((t) => t.id),
-        ),
-      );
-    expect(held.map((t) => [t.state, t.orderId])).toEqual([
+    expect(await ticketHolders(bought)).toEqual([
       ['reserved', order.orderId],
       ['reserved', order.orderId],
     ]);
@@ -218,16 +224,7 @@ describe('opening an order in one step', () => {
     const again = await openOrder(db(), input);
     expect(first).toMatchObject({ kind: 'created', claim: { claimed: true } });
     expect(again).toEqual(first);
-    const held = await db()
-      .select()
-      .from(tickets)
-      .where(
-        inArray(
-          tickets.id,
-          wanted.map((t) => t.id),
-        ),
-      );
-    expect(held.map((t) => [t.state, t.orderId])).toEqual([
+    expect(await ticketHolders(wanted)).toEqual([
       ['reserved', first.kind === 'created' ? first.order.orderId : -1],
       ['reserved', first.kind === 'created' ? first.order.orderId : -1],
     ]);
