@@ -32,8 +32,11 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
 
 FROM deps AS build
+# `on`: workflows record OpenTelemetry spans. Off by default: every workflow carries its own
+# copy of the modules that do it, which costs memory and CPU (README, Performance).
+ARG WORKFLOW_TRACING=off
 COPY . .
-RUN npm run build:workflows -- dist/workflow-bundle.js
+RUN WORKFLOW_TRACING=${WORKFLOW_TRACING} npm run build:workflows -- dist/workflow-bundle.js
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -114,7 +114,7 @@ try {
     if (only.has('P6')) {
       await measure(() =>
         openLoop(ctx, {
-          rates: (process.env.BENCH_P6_RATES ?? '10,20,30,40,60,90,120').split(',').map(Number),
+          rates: (process.env.BENCH_P6_RATES ?? '10,15,20,30,40,60,90,120').split(',').map(Number),
           seconds: size('BENCH_P6_SECONDS', 15),
           drainSeconds: size('BENCH_P6_DRAIN_SECONDS', 30),
         }),

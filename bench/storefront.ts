@@ -7,6 +7,8 @@ export interface StartedCheckout {
   orderId?: number;
   state?: string;
   hostedCheckoutUrl?: string;
+  /** The problem's code, when refused. */
+  code?: string;
 }
 
 /** The API as the storefront calls it: service credential and a signed shopper token. */
@@ -31,12 +33,14 @@ export function storefront(stack: Stack) {
         orderId?: number;
         status?: string;
         hostedCheckoutUrl?: string;
+        code?: string;
       };
       return {
         status: res.status,
         ...(body.orderId !== undefined ? { orderId: body.orderId } : {}),
         ...(body.status !== undefined ? { state: body.status } : {}),
         ...(body.hostedCheckoutUrl ? { hostedCheckoutUrl: body.hostedCheckoutUrl } : {}),
+        ...(body.code ? { code: body.code } : {}),
       };
     },
     /** The shopper pays on SumUp's hosted page (the emulator's control API does the click). */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { startEventRelay } from '../activities/events/relay.ts';
 import { ensureSubscriber } from '../activities/events/subscribers.ts';
@@ -12,7 +13,7 @@ import { loopbackAddress, serveWorkerMetrics } from '../observability/worker-met
 import { checkoutPayloadCodec, dataConverterWith } from '../temporal/data-converter.ts';
 import { readWorkerConfig } from './config.ts';
 import { registerPaymentSweep } from './payment-sweep.ts';
-import { createCheckoutWorker } from './worker.ts';
+import { bundleTraces, createCheckoutWorker } from './worker.ts';
 
 /**
  * The worker process. The Temporal runtime turns SIGINT and SIGTERM into a graceful
@@ -29,6 +30,15 @@ export async function run(tracing: Tracing | undefined): Promise<void> {
   const metricsServer = sdkMetricsAddress
     ? await serveWorkerMetrics(config.WORKER_METRICS_ADDRESS, sdkMetricsAddress)
     : undefined;
+  if (
+    tracing &&
+    config.WORKFLOW_BUNDLE_PATH &&
+    !bundleTraces(await readFile(config.WORKFLOW_BUNDLE_PATH, 'utf8'))
+  ) {
+    log.warn(
+      'the workflow bundle was built without WORKFLOW_TRACING=on: activities and clients are traced, workflows are not',
+    );
+  }
   const credentialsKeys = parseCredentialsKeys(config.CREDENTIALS_KEYS);
   await applyMigrations(config.DATABASE_URL, { credentialsKeys });
   const database = connectDatabase(config.DATABASE_URL, {

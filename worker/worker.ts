@@ -16,14 +16,32 @@ import { NO_TRACING, type Tracing } from '../observability/tracing.ts';
 import { orderOnActivityLogs } from './log-attributes.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-/** Bundled with the workflows: a prebuilt bundle must be built with them too. */
-export const workflowInterceptorModules = [
+/** The module that records spans inside workflows, exported through the `exporter` sink. */
+const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
+
+/**
+ * Bundled with the workflows (a prebuilt bundle is built with them too). OpenTelemetry's
+ * workflow interceptors only when tracing is on: every workflow gets its own copy of the
+ * modules it bundles, and theirs more than doubled a waiting checkout's memory and its
+ * worker's CPU (README, Performance).
+ */
+export const workflowInterceptorModules = (tracing: boolean) => [
   fileURLToPath(new URL('../workflows/log-attributes.ts', import.meta.url)),
-  // OpenTelemetry's spans in workflows, exported through the worker's `exporter` sink.
-  createRequire(import.meta.url).resolve(
-    '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
-  ),
+  ...(tracing ? [WORKFLOW_TRACING_MODULE] : []),
 ];
+
+/**
+ * Whether workflows record spans: `WORKFLOW_TRACING` (`on`, `off`), else whether traces go
+ * anywhere (`OTEL_EXPORTER_OTLP_ENDPOINT`). Read by the worker and by the bundle's build.
+ */
+export const workflowTracing = (env: NodeJS.ProcessEnv = process.env) =>
+  env.WORKFLOW_TRACING ? env.WORKFLOW_TRACING === 'on' : Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+
+/** Whether a prebuilt bundle records spans in its workflows. */
+export const bundleTraces = (code: string) =>
+  code.includes('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 export interface CheckoutWorkerOptions {
   connection: NativeConnection;
@@ -74,7 +92,13 @@ export function createCheckoutWorker(options: CheckoutWorkerOptions): Promise<Wo
           : []),
       ],
       // A prebuilt bundle carries its workflow interceptors already.
-      ...(options.workflowBundlePath ? {} : { workflowModules: workflowInterceptorModules }),
+      ...(options.workflowBundlePath
+        ? {}
+        : {
+            workflowModules: workflowInterceptorModules(
+              options.tracing !== undefined && workflowTracing(),
+            ),
+          }),
     },
     activities: createActivities({
       db: options.db,

@@ -19,7 +19,7 @@ export async function openCheckouts(
   const started = await runConcurrently(shoppers.length, options.concurrency, async (i) => {
     const answer = await api.startCheckout(shoppers[i]!, stack.shop.pageId);
     if (answer.status !== 200 || !answer.hostedCheckoutUrl) {
-      throw new Error(`checkout answered ${answer.status}`);
+      throw new Error(`checkout ${i} answered ${answer.status} ${answer.code ?? ''}`);
     }
     if ((i + 1) % 1000 === 0) ctx.log(`P4: ${i + 1} checkouts waiting`);
     return { orderId: answer.orderId!, hostedCheckoutUrl: answer.hostedCheckoutUrl };

@@ -155,7 +155,9 @@ function startTemporal(
 async function bundleTestWorkflows(runDir: string): Promise<string> {
   const bundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-    workflowInterceptorModules,
+    // With OpenTelemetry's interceptors: the tracing test follows spans through it, and
+    // every other test and the replays run the bundle as a traced production runs it.
+    workflowInterceptorModules: workflowInterceptorModules(true),
     logger: new DefaultLogger('WARN'),
   });
   const path = join(runDir, 'workflow-bundle.js');
