@@ -1,4 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildWorkflowBundle } from '../scripts/build-workflow-bundle.ts';
+import { bundleTraces, workflowTracing } from '../worker/worker.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,5 +162,26 @@ describe('OpenTelemetry traces', () => {
       )
       .toBe(true);
     expect(trace().some((s) => s.attributes['db.system'] === 'postgresql')).toBe(true);
+  });
+});
+
+describe('the workflow bundle', () => {
+  it('records spans in workflows only when built for tracing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rose-bundle-'));
+    try {
+      await buildWorkflowBundle(join(dir, 'plain.js'), false);
+      await buildWorkflowBundle(join(dir, 'traced.js'), true);
+      expect(bundleTraces(await readFile(join(dir, 'plain.js'), 'utf8'))).toBe(false);
+      expect(bundleTraces(await readFile(join(dir, 'traced.js'), 'utf8'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Built where traces go, or asked for; never otherwise.
+    expect(workflowTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' })).toBe(true);
+    expect(workflowTracing({ WORKFLOW_TRACING: 'on' })).toBe(true);
+    expect(
+      workflowTracing({ WORKFLOW_TRACING: 'off', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4318' }),
+    ).toBe(false);
+    expect(workflowTracing({})).toBe(false);
   });
 });
