@@ -19,11 +19,6 @@ export const tools = {
     script: 'temporal-cli.sh',
     installBy: 'install Go (https://go.dev/dl), or set TEMPORAL_CLI_PATH',
   },
-  /** The full Temporal server and its schema tool, for `BENCH_ENGINE=server npm run bench`. */
-  'temporal-server': {
-    script: 'temporal-server.sh',
-    installBy: 'install Go (https://go.dev/dl), then bash scripts/temporal-server.sh',
-  },
   /** Temporal's time-skipping test server (Java), for the tests with long timers. */
   'temporal-test-server': {
     script: 'temporal-test-server.sh',
@@ -46,7 +41,20 @@ export const tools = {
     installBy: 'apt-get install -y chromium, or set CHROMIUM_PATH',
   },
 } satisfies Record<string, ToolSpec>;
-export type ToolName = keyof typeof tools;
+
+/** Tools only the bench needs, provisioned when it runs rather than by `npm test`. */
+export const benchTools = {
+  /** The full Temporal server and its schema tool, for `BENCH_ENGINE=server npm run bench`. */
+  'temporal-server': {
+    script: 'temporal-server.sh',
+    installBy: 'install Go (https://go.dev/dl), then bash scripts/temporal-server.sh',
+  },
+} satisfies Record<string, ToolSpec>;
+
+/** What `npm test` provisions. */
+export type TestToolName = keyof typeof tools;
+export type ToolName = TestToolName | keyof typeof benchTools;
+const allTools: Record<ToolName, ToolSpec> = { ...tools, ...benchTools };
 
 /** A tool's path, or why there is none (one line that says how to install it). */
 export type Provisioned =
@@ -57,7 +65,7 @@ export type Provisioned =
  * line prefixed with the tool's name so that tools provisioned side by side stay readable.
  */
 export function provision(name: ToolName, env = process.env): Promise<Provisioned> {
-  const script = fileURLToPath(new URL(tools[name].script, import.meta.url));
+  const script = fileURLToPath(new URL(allTools[name].script, import.meta.url));
   const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let lastLine = '';
@@ -74,7 +82,7 @@ export function provision(name: ToolName, env = process.env): Promise<Provisione
   });
   return new Promise((resolve) => {
     child.once('error', (error) =>
-      resolve({ missing: `${name} is missing (${error.message}): ${tools[name].installBy}` }),
+      resolve({ missing: `${name} is missing (${error.message}): ${allTools[name].installBy}` }),
     );
     child.once('close', (code) => {
       if (partial.trim()) {
@@ -85,7 +93,7 @@ export function provision(name: ToolName, env = process.env): Promise<Provisione
       if (code === 0 && path) resolve({ path });
       else
         resolve({
-          missing: `${name} is missing${lastLine ? ` (${lastLine.trim()})` : ''}: ${tools[name].installBy}`,
+          missing: `${name} is missing${lastLine ? ` (${lastLine.trim()})` : ''}: ${allTools[name].installBy}`,
         });
     });
   });

@@ -11,7 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../db/embedded.ts';
 import { applyMigrations } from '../../db/migrate.ts';
-import { provision, type Provisioned, type ToolName } from '../../scripts/provision.ts';
+import { provision, type Provisioned, type TestToolName } from '../../scripts/provision.ts';
 import { workflowInterceptorModules } from '../../worker/worker.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
 import { freePort } from './free-port.ts';
@@ -24,7 +24,7 @@ declare module 'vitest' {
     temporalAddress: string;
     workflowBundlePath: string;
     /** Each tool npm cannot install: its path, or the one line saying how to install it. */
-    tools: Record<ToolName, Provisioned>;
+    tools: Record<TestToolName, Provisioned>;
   }
 }
 
@@ -114,10 +114,10 @@ async function startPostgres(runDir: string): Promise<RunningPostgres> {
  * downloads beside them. A tool that cannot be had here is not fatal: the files that need it
  * fail with the one line that says how to install it.
  */
-async function provisionTools(): Promise<Record<ToolName, Provisioned>> {
+async function provisionTools(): Promise<Record<TestToolName, Provisioned>> {
   const started = Date.now();
-  const inSequence = async (names: ToolName[]) => {
-    const found: Partial<Record<ToolName, Provisioned>> = {};
+  const inSequence = async (names: TestToolName[]) => {
+    const found: Partial<Record<TestToolName, Provisioned>> = {};
     for (const name of names) found[name] = await provision(name);
     return found;
   };
@@ -125,7 +125,7 @@ async function provisionTools(): Promise<Record<ToolName, Provisioned>> {
     inSequence(['temporal-cli', 'docker-compose']),
     inSequence(['temporal-test-server', 'chromium', 'python-jwt']),
   ]);
-  const tools = Object.assign({}, ...lanes) as Record<ToolName, Provisioned>;
+  const tools = Object.assign({}, ...lanes) as Record<TestToolName, Provisioned>;
   const missing = Object.values(tools).flatMap((tool) => (tool.missing ? [tool.missing] : []));
   if (Date.now() - started > 10_000 || missing.length > 0) {
     console.error(
