@@ -44,6 +44,18 @@ export async function contention(
       holdingSeats: holding.length,
       refused,
       otherAnswers: shoppers.length - holding.length - refused,
+      // What the others were, by status and problem code (none is expected).
+      others: Object.entries(
+        race.results
+          .filter((r) => r.status !== 409 && !(r.status === 200 && r.hostedCheckoutUrl))
+          .reduce<Record<string, number>>((by, r) => {
+            const key = `${r.status} ${r.code ?? r.state ?? ''}`.trim();
+            by[key] = (by[key] ?? 0) + 1;
+            return by;
+          }, {}),
+      )
+        .map(([answer, n]) => `${n}× ${answer}`)
+        .join(', '),
       confirmed: confirmed!.n,
       everyAnswerSeconds: round(race.elapsedMs / 1000, 2),
       settleSeconds: round(settledMs / 1000, 2),
