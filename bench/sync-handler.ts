@@ -1,9 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
-import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
-import { openOrder } from '../activities/orders/open-order.ts';
-import { createPaymentActivities } from '../activities/payments/checkout-payments.ts';
+import { createActivities } from '../activities/index.ts';
 import { connectDatabase } from '../db/client.ts';
 import { addProduct } from '../db/queries/cart-lines.ts';
 import { orderBySumupCheckout } from '../db/queries/orders.ts';
@@ -13,7 +11,8 @@ import { parseCredentialsKeys } from '../db/sealed.ts';
  * The old service's way, for comparison, as its own process: plain request handlers doing a
  * checkout's work with no workflow. A cart add; the order and its claims in one transaction,
  * then SumUp's checkout; SumUp's webhook read back from SumUp and the order confirmed. It runs
- * our own order, claim, payment and confirmation code, so the difference is the workflow's.
+ * the worker's own steps (`openOrder`, `createSumupCheckout`, `readAndConfirm`), so the
+ * difference is the workflow's.
  * Nothing here survives a crash between two writes: that is what the workflow is for.
  */
 const env = process.env;
@@ -25,12 +24,16 @@ const server = await new Promise<Server>((resolve) => {
   const listening = app.listen(Number(env.PORT ?? 0), '127.0.0.1', () => resolve(listening));
 });
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const payments = createPaymentActivities(db, {
-  sumupHost: env.SUMUP_API_URL!,
-  sumupTimeoutMs: 10_000,
-  // SumUp's webhooks come back here.
-  publicBaseUrl: url,
-  credentialsKeys: parseCredentialsKeys(env.CREDENTIALS_KEYS),
+// The worker's own steps, called in line rather than by a workflow.
+const steps = createActivities({
+  db,
+  payments: {
+    sumupHost: env.SUMUP_API_URL!,
+    sumupTimeoutMs: 10_000,
+    // SumUp's webhooks come back here.
+    publicBaseUrl: url,
+    credentialsKeys: parseCredentialsKeys(env.CREDENTIALS_KEYS),
+  },
 });
 
 const handle =
@@ -54,7 +57,7 @@ app.post(
 app.post(
   '/checkouts',
   handle(async ({ userId, pageId }) => {
-    const opened = await openOrder(db, {
+    const opened = await steps.openOrder({
       idempotencyKey: `sync:${String(userId)}:${Date.now()}`,
       workflowId: `sync:${String(userId)}`,
       workflowRunId: 'sync',
@@ -63,7 +66,7 @@ app.post(
     });
     if (opened.kind !== 'created' || !opened.claim.claimed) return [409, { status: opened.kind }];
     const { orderId } = opened.order;
-    const checkout = await payments.createSumupCheckout({
+    const checkout = await steps.createSumupCheckout({
       orderId,
       expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
       description: `Order ${orderId}`,
@@ -77,10 +80,7 @@ app.post(
   handle(async ({ id }) => {
     const order = typeof id === 'string' ? await orderBySumupCheckout(db, id) : undefined;
     if (!order) return [204];
-    const payment = await payments.readSumupCheckout({ orderId: order.id });
-    if (payment.status === 'PAID' && !payment.paid?.mismatches.length) {
-      await confirmPaidOrder(db, { orderId: order.id, transactionId: payment.transactionId! });
-    }
+    await steps.readAndConfirm({ orderId: order.id });
     return [204];
   }),
 );

@@ -17,9 +17,9 @@ import { orderOnActivityLogs } from './log-attributes.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** The module that records spans inside workflows, exported through the `exporter` sink. */
-const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(
-  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
-);
+const WORKFLOW_TRACING_SPECIFIER =
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
+const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(WORKFLOW_TRACING_SPECIFIER);
 
 /**
  * Bundled with the workflows (a prebuilt bundle is built with them too). OpenTelemetry's
@@ -40,8 +40,7 @@ export const workflowTracing = (env: NodeJS.ProcessEnv = process.env) =>
   env.WORKFLOW_TRACING ? env.WORKFLOW_TRACING === 'on' : Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT);
 
 /** Whether a prebuilt bundle records spans in its workflows. */
-export const bundleTraces = (code: string) =>
-  code.includes('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const bundleTraces = (code: string) => code.includes(WORKFLOW_TRACING_SPECIFIER);
 
 export interface CheckoutWorkerOptions {
   connection: NativeConnection;

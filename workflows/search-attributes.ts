@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CheckoutScope, Shopper } from './checkout-types.ts';
 
 // What ops search checkouts by in the Temporal UI. Registered on the server by the dev
 // server's start options (tests, `npm start`) and by the compose stack.
@@ -11,10 +12,7 @@ export const CheckoutStatus = defineSearchAttributeKey(
 );
 
 /** What a checkout is searched by from its start: who checks out, and on which page. */
-export function checkoutSearchAttributes(input: {
-  shopper: { userId?: string | undefined; sessionId?: string | undefined };
-  scope: { pageId: number | null };
-}) {
+export function checkoutSearchAttributes(input: { shopper: Shopper; scope: CheckoutScope }) {
   return [
     { key: ShopperId, value: input.shopper.userId ?? `session:${input.shopper.sessionId}` },
     { key: PageId, value: input.scope.pageId === null ? 'global' : String(input.scope.pageId) },

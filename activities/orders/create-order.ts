@@ -60,8 +60,6 @@ export async function createOrderIn(
   // checkout ends, naming that one, and its claimed bookings and tickets too. The unique
   // index on open order items backs this up.
   const held = await heldLines(tx, read);
-  const lines = read.filter((line) => line.claimedBy === undefined);
-  if (held.length === 0 && lines.length === 0) return { kind: 'empty' };
   if (held.length > 0) {
     return {
       kind: 'in_checkout',
@@ -74,6 +72,8 @@ export async function createOrderIn(
       })),
     };
   }
+  const lines = read.filter((line) => line.claimedBy === undefined);
+  if (lines.length === 0) return { kind: 'empty' };
   const problems: LineProblem[] = lines
     .filter((line) => line.problem)
     .map((line) => ({ kind: line.kind, id: line.id, title: line.title, reason: line.problem! }));

@@ -6,6 +6,8 @@ import { cliTypeNames, searchAttributes } from '../../workflows/search-attribute
 import { freePort } from './processes.ts';
 
 const run = promisify(execFile);
+/** What a failed command printed on stderr: the tools say why only there. */
+const said = (error: unknown) => String((error as { stderr?: string }).stderr);
 // The server records its members' ports in a smallint column: above 32767 it cannot start.
 const SMALLINT_PORTS = 32_768;
 
@@ -67,8 +69,7 @@ export async function temporalServer(options: {
         try {
           await sql(database, 'create-database');
         } catch (error) {
-          if (!String((error as { stderr?: string }).stderr).includes('already exists'))
-            throw error;
+          if (!said(error).includes('already exists')) throw error;
         }
         try {
           await sql(database, 'update-schema', '-s', schema);
@@ -125,9 +126,8 @@ export async function temporalServer(options: {
             await create();
             break;
           } catch (error) {
-            const said = String((error as { stderr?: string }).stderr);
-            if (/already exists/.test(said)) break;
-            if (!/is not found/.test(said) || waited > 60_000) throw error;
+            if (said(error).includes('already exists')) break;
+            if (!said(error).includes('is not found') || waited > 60_000) throw error;
             await sleep(500);
           }
         }
