@@ -10,6 +10,7 @@ export type ActionName = 'cancel' | 'recheck' | 'refund-handled';
 export type OpsCommand =
   | { name: 'help' }
   | { name: ActionName | 'status'; target: Target; taskQueue?: string }
+  | { name: 'generations'; taskQueue?: string }
   | {
       name: 'list';
       status?: CheckoutState;
@@ -51,6 +52,15 @@ export function parseOpsArguments(argv: string[]): OpsCommand {
       ...taskQueue,
       limit: values.limit === undefined ? DEFAULT_LIST_LIMIT : limitOf(values.limit),
     };
+  }
+  if (name === 'generations') {
+    refuse(name, {
+      order: values.order,
+      workflow: values.workflow,
+      status: values.status,
+      limit: values.limit,
+    });
+    return { name, ...taskQueue };
   }
   if (actions.includes(name)) {
     refuse(name, { status: values.status, limit: values.limit });

@@ -3,6 +3,7 @@ import type { OpsCommand } from './arguments.ts';
 import { checkoutActions } from './checkout-actions.ts';
 import { listExecutions } from './checkout-executions.ts';
 import { checkoutStatus } from './checkout-status.ts';
+import { countGenerations } from './generations.ts';
 import { signalCheckout } from './signal-checkout.ts';
 
 /** Runs one command, handing each result to `emit` as it comes. */
@@ -14,6 +15,9 @@ export async function runCommand(
   switch (command.name) {
     case 'status':
       return emit(await checkoutStatus(client, command.target, command.taskQueue));
+    case 'generations':
+      for (const count of await countGenerations(client, command.taskQueue)) emit(count);
+      return;
     case 'list': {
       let left = command.limit;
       const filter = {

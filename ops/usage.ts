@@ -28,6 +28,8 @@ Commands, each printing one JSON line per result:
   refund-handled  --order <id> | --workflow <id>  the refund owed was handled outside rose-checkout
   list            --status <state> and/or --order <id> [--limit <n>]
                   the workflows that match: open ones first, then the latest closed
+  generations     [--task-queue <name>]  running checkouts per generation (a line each):
+                  an older path is retired once its count stays 0 (ARCHITECTURE.md)
 
 Events and their subscribers (in PostgreSQL: DATABASE_URL, CREDENTIALS_KEYS):
   subscribers add --url <url> [--events <type,…>]  prints the new subscriber and its secret

@@ -581,3 +581,30 @@ async function latePaymentForASeatGoneElsewhere() {
   await f.control(`/checkouts/${sumupIdOf(hostedCheckoutUrl)}/pay`);
   return { orderId };
 }
+
+describe('npm run ops -- generations', () => {
+  it('counts the running checkouts per generation, by the marker each records', async () => {
+    const { input } = await shopperWithTickets();
+    const counts = await ctx.withWorker(async () => {
+      const { handle } = await startedCheckout(input);
+      const running = async () =>
+        (succeeded(await ops('generations', ...onOurQueue())) as { running: number }[]).map(
+          (g) => g.running,
+        );
+      // Visibility is eventually consistent: the marker's search attribute comes with it.
+      await expect.poll(running, { timeout: 10_000 }).toEqual([0, 0, 0, 0, 1]);
+      await handle.signal('cancelCheckout');
+      await handle.result();
+      await expect.poll(running, { timeout: 10_000 }).toEqual([0, 0, 0, 0, 0]);
+      return succeeded(await ops('generations', ...onOurQueue()));
+    }, payments);
+    expect(counts[4]).toMatchObject({
+      workflowType: 'checkout',
+      generation: 5,
+      patch: 'one-step-open-and-confirm',
+      query: expect.stringContaining('TemporalChangeVersion = "one-step-open-and-confirm"'),
+    });
+    const refused = await ops('generations', '--order', '1');
+    expect(refused.code).toBe(2);
+  });
+});

@@ -43,6 +43,20 @@ export const recordsNeedsAttention = () => patched(NEEDS_ATTENTION_EVENT);
 const BOOKING_TIMER = 'provisional-booking-timer';
 export const timesProvisionalBookings = () => patched(BOOKING_TIMER);
 
+/**
+ * The checkout's generations, oldest first, each with the patch whose marker it records
+ * (`TemporalChangeVersion` holds it; generation 1 recorded none). A generation records only
+ * its own marker, so a visibility count by marker is a count by generation: what
+ * `npm run ops -- generations` reports, and what says when an older path can be retired.
+ */
+export const checkoutGenerations = [
+  { generation: 1, patch: null },
+  { generation: 2, patch: LOCAL_DB_STEPS },
+  { generation: 3, patch: LOCAL_STEPS },
+  { generation: 4, patch: EDGE_PATHS },
+  { generation: 5, patch: ONE_STEP_OPEN_AND_CONFIRM },
+] as const;
+
 /** True for checkouts of generation 5 (every new one). */
 export const runsOneStepOpenAndConfirm = () => patched(ONE_STEP_OPEN_AND_CONFIRM);
 
