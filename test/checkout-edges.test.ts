@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import { orders, outboxEvents, refunds, tickets } from '../db/schema/index.ts';
 import type { checkout } from '../workflows/checkout.ts';
@@ -21,6 +21,7 @@ import {
   sumupIdOf,
 } from './harness/checkout.ts';
 import type { TestContext } from './harness/context.ts';
+import { startApi, type TestApi } from './harness/api.ts';
 import type { SumupFixture } from './sumup/fixture.ts';
 
 // The money on SumUp's edges: answers that are neither paid nor a retryable outage. Each
@@ -30,6 +31,11 @@ let ctx: TestContext;
 let f: SumupFixture;
 let payments: PaymentSettings;
 emulatorSuite('checkout-edges', (suite) => ({ ctx, f, payments } = suite), { record: true });
+let api: TestApi;
+beforeAll(async () => {
+  api = await startApi(ctx);
+});
+afterAll(() => api?.close());
 
 const db = () => ctx.database.db;
 
@@ -96,6 +102,16 @@ describe('SumUp refusing to say how a checkout stands', () => {
         return ids;
       };
       await expect.poll(found, { timeout: 10_000 }).toContain(view.workflowId);
+      // The shopper's cancel changes nothing now, and says so with the reason.
+      const cancel = await api.call(`/v1/checkouts/${input.scope.pageId}/cancel`, {
+        method: 'POST',
+        shopper: input.shopper,
+      });
+      expect(cancel.status).toBe(409);
+      expect(await cancel.json()).toMatchObject({
+        code: 'checkout_needs_attention',
+        reason: expect.stringMatching(/^SumupNotFound: /),
+      });
       // A recheck asks SumUp again (now it answers 401): the reason follows, and it still waits.
       await f.control('/faults', {
         kind: 'unauthorized',

@@ -268,6 +268,17 @@ export function checkoutEndpoints(
         if (view.state === 'paid' || view.state === 'refund_due' || view.state === 'refunded') {
           throw new ApiProblem(409, 'checkout_paid', 'A paid checkout cannot be cancelled.');
         }
+        if (view.state === 'needs_attention') {
+          // Its claims went back at the deadline; whether SumUp took the money is for ops to
+          // find out. A cancel would change nothing, so it is not answered as if it did.
+          throw new ApiProblem(
+            409,
+            'checkout_needs_attention',
+            'Whether this checkout was paid is not known yet (SumUp would not say); it is with our staff and cannot be cancelled.',
+            [],
+            view.reason ? { reason: view.reason } : {},
+          );
+        }
         await handle.signal(cancelCheckoutSignal).catch((error: unknown) => {
           // Ended between the query and the signal: nothing left to cancel.
           if (!(error instanceof WorkflowNotFoundError)) throw error;
