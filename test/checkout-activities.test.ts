@@ -18,6 +18,8 @@ import {
   ticketTypes,
 } from '../db/schema/index.ts';
 import { timeTaken } from '../db/queries/booking-clashes.ts';
+import { readPricedCart } from '../db/queries/cart.ts';
+import { addProduct, setProductQuantity } from '../db/queries/cart-lines.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { orderFromCart } from './harness/checkout.ts';
@@ -313,6 +315,58 @@ describe('confirming a paid order', () => {
     expect(paid).toEqual({ unhonoured: [] });
     const [gone] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
     expect(gone!.orderId).toBe(again.orderId);
+  });
+
+  it('takes from the cart only what a late payment paid for: units added since the checkout closed stay, to be bought', async () => {
+    const shop = await seedShop(db(), { seats: 5 });
+    const shopper = newShopper();
+    const line = await shop.addMug(shopper, 1);
+    const late = await orderFor(shopper, shop.page.id);
+    await releaseClaims(db(), late.orderId, 'expired');
+    // Back in the cart, the shopper raises the mug from 1 to 3.
+    expect(await addProduct(db(), shopper, shop.mug.id, 2)).toBe('ok');
+
+    expect(
+      await confirmPaidOrder(db(), { orderId: late.orderId, transactionId: 'tx-late' }),
+    ).toEqual({ unhonoured: [] });
+    // The order's line is the paid one, for the one mug it paid for.
+    const [paid] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
+    expect([paid!.deletedAt, paid!.orderId, paid!.quantity]).toEqual([
+      expect.any(Date),
+      late.orderId,
+      1,
+    ]);
+    const cart = await readPricedCart(db(), shopper, { pageId: shop.page.id });
+    expect(cart.map((l) => [l.kind, l.productId, l.quantity])).toEqual([
+      ['product', shop.mug.id, 2],
+    ]);
+    // The two left are the shopper's to buy, and the next order pays for those two only.
+    const next = await orderFor(shopper, shop.page.id);
+    expect(next.totalMinor).toBe(2 * 850);
+    expect(
+      await confirmPaidOrder(db(), { orderId: next.orderId, transactionId: 'tx-next' }),
+    ).toEqual({ unhonoured: [] });
+    expect(await readPricedCart(db(), shopper, { pageId: shop.page.id })).toEqual([]);
+  });
+
+  it('honours all a late payment ordered when the shopper lowered the line since: the whole line is taken', async () => {
+    const shop = await seedShop(db(), { seats: 5 });
+    const shopper = newShopper();
+    const line = await shop.addMug(shopper, 3);
+    const late = await orderFor(shopper, shop.page.id);
+    await releaseClaims(db(), late.orderId, 'expired');
+    expect(await setProductQuantity(db(), shopper, shop.mug.id, 1)).toBe('ok');
+
+    expect(
+      await confirmPaidOrder(db(), { orderId: late.orderId, transactionId: 'tx-late' }),
+    ).toEqual({ unhonoured: [] });
+    const [paid] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
+    expect([paid!.deletedAt, paid!.orderId, paid!.quantity]).toEqual([
+      expect.any(Date),
+      late.orderId,
+      3,
+    ]);
+    expect(await readPricedCart(db(), shopper, { pageId: shop.page.id })).toEqual([]);
   });
 
   it('counts lines a late payment could not honour as refunded: a later cancel does not take them again', async () => {
