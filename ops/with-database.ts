@@ -186,11 +186,12 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
         const answer = await withClient(config, (client, taskQueue) =>
           askOrder(client, taskQueue, { orderId, request, actor: 'ops', requestId: randomUUID() }),
         );
+        // As the API answers: 202 a refund to send, 200 done with nothing owed.
         return await audited(
           { orderId, request },
-          answer.kind === 'recorded' ? 202 : answer.status,
+          answer.kind === 'recorded' ? 202 : answer.kind === 'nothing_owed' ? 200 : answer.status,
           answer,
-          answer.kind === 'recorded' ? answer : { error: answer.code, ...answer },
+          answer.kind === 'refused' ? { error: answer.code, ...answer } : answer,
         );
       }
       case 'bookings accept': {

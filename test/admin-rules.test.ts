@@ -156,6 +156,58 @@ describe('declining a booking', () => {
       decideRefund(withBooking, [mugs, booking], 0, { kind: 'decline', entryId: 99, reason: 'r' }),
     ).toMatchObject({ status: 404, code: 'booking_not_found' });
   });
+
+  it('declines a free booking with nothing owed, alone or beside paid lines', () => {
+    const free = { ...booking, unitPriceMinor: 0 };
+    const decline = { kind: 'decline' as const, entryId: 31, reason: 'r' };
+    const declined = {
+      kind: 'nothing_owed',
+      lines: [{ itemId: 3, kind: 'booking', id: 31, quantity: 1 }],
+    };
+    expect(decideRefund({ status: 'paid', totalMinor: 0 }, [free], 0, decline)).toMatchObject(
+      declined,
+    );
+    // Beside paid mugs: only the booking ends, and none of the mugs' money goes back.
+    expect(decideRefund({ status: 'paid', totalMinor: 3 * 850 }, [mugs, free], 0, decline)).toEqual(
+      { ...declined, lines: [expect.objectContaining(declined.lines[0])] },
+    );
+  });
+});
+
+describe('cancelling an order whose lines cost nothing', () => {
+  const freeTicket = { ...ticket, unitPriceMinor: 0 };
+  const freeBooking = { ...booking, unitPriceMinor: 0 };
+  const cancel = { kind: 'cancel' as const, reason: 'r' };
+
+  it('ends every line of a free order with nothing owed', () => {
+    expect(
+      decideRefund({ status: 'paid', totalMinor: 0 }, [freeTicket, freeBooking], 0, cancel),
+    ).toMatchObject({
+      kind: 'nothing_owed',
+      lines: [
+        { kind: 'ticket', id: 21, quantity: 1 },
+        { kind: 'booking', id: 31, quantity: 1 },
+      ],
+    });
+  });
+
+  it('ends the free lines left once the paid ones were refunded, and refuses when nothing is left', () => {
+    const order = { status: 'paid', totalMinor: 3 * 850 };
+    const refundedMugs = { ...mugs, refundedQuantity: 3 };
+    expect(decideRefund(order, [refundedMugs, freeBooking], 2550, cancel)).toMatchObject({
+      kind: 'nothing_owed',
+      lines: [{ kind: 'booking', id: 31 }],
+    });
+    expect(
+      decideRefund(order, [refundedMugs, { ...freeBooking, refundedQuantity: 1 }], 2550, cancel),
+    ).toMatchObject({ status: 409, code: 'nothing_left_to_refund' });
+  });
+
+  it('still refunds what is left when paid lines remain beside the free ones', () => {
+    expect(
+      decideRefund({ status: 'paid', totalMinor: 3 * 850 }, [mugs, freeTicket], 0, cancel),
+    ).toMatchObject({ kind: 'refund', amountMinor: 2550, lines: [{ id: 11 }, { id: 21 }] });
+  });
 });
 
 describe('deciding a check-in', () => {

@@ -53,6 +53,8 @@ async function withPaidOrder(
   }) => Promise<void>,
   options: {
     booking?: boolean;
+    /** What the booking costs; 4000 unless given. */
+    bookingCostMinor?: number;
     /** The page's policy for bookings left unanswered. */
     unanswered?: UnansweredBookingPolicy;
     /** PROVISIONAL_BOOKING_DAYS, in ms here; a week unless given. */
@@ -69,7 +71,7 @@ async function withPaidOrder(
   const shopper = { userId: `u-${randomUUID()}` };
   await shop.addMug(shopper, 3);
   await shop.addTickets(shopper.userId, 2);
-  if (options.booking) await shop.addBooking(shopper);
+  if (options.booking) await shop.addBooking(shopper, options.bookingCostMinor);
   await ctx.withWorker(
     async () => {
       const input = { shopper, scope: { pageId: shop.page.id } };
@@ -376,6 +378,71 @@ describe('refunding a paid order', () => {
       },
       // Long enough for the organiser to answer first, however busy the machine.
       { booking: true, unanswered: 'decline', answerWithinMs: 8_000 },
+    );
+  });
+
+  it('declines a free booking beside paid lines with nothing to pay back, by the organiser or the policy, and cancels the free lines left', async () => {
+    const nothingOwed = (state: string) => ({
+      refundId: null,
+      state,
+      amountMinor: 0,
+      currency: 'GBP',
+    });
+    const declineBody = { method: 'POST', body: JSON.stringify({ reason: 'No free slots' }) };
+    // The organiser: 200 at once (nothing follows at SumUp), and the same again on a retry.
+    await withPaidOrder(
+      async ({ orderId, sumupId, items }) => {
+        const entryId = bookingOf(items);
+        const key = { 'idempotency-key': randomUUID() };
+        const declined = await api.admin(`/v1/admin/bookings/${entryId}/decline`, {
+          ...declineBody,
+          headers: key,
+        });
+        expect([declined.status, await declined.json()]).toEqual([200, nothingOwed('declined')]);
+        const retry = await api.admin(`/v1/admin/bookings/${entryId}/decline`, {
+          ...declineBody,
+          headers: key,
+        });
+        expect([retry.status, await retry.json()]).toEqual([200, nothingOwed('declined')]);
+        expect(await entryState(entryId)).toBe('declined');
+        expect(await db().select().from(refunds).where(eq(refunds.orderId, orderId))).toEqual([]);
+        expect(await bookingEvents(orderId)).toEqual([
+          { type: 'booking.declined', decidedBy: 'organiser' },
+        ]);
+        // The mugs and tickets are untouched: the paid lines' money stays taken.
+        expect(f.emulator.store.find(sumupId)!.transactions[0]!.refundedMinor).toBe(0);
+      },
+      { booking: true, bookingCostMinor: 0 },
+    );
+    // The page's policy declines it at the deadline: declined, nothing owed.
+    await withPaidOrder(
+      async ({ orderId, items }) => {
+        const entryId = bookingOf(items);
+        await expect.poll(() => entryState(entryId), { timeout: 15_000 }).toBe('declined');
+        expect(await bookingEvents(orderId)).toEqual([
+          { type: 'booking.declined', decidedBy: 'policy' },
+        ]);
+        expect(await db().select().from(refunds).where(eq(refunds.orderId, orderId))).toEqual([]);
+      },
+      { booking: true, bookingCostMinor: 0, unanswered: 'decline', answerWithinMs: 2_000 },
+    );
+    // The paid lines refunded one by one, a cancel ends the free booking left: nothing owed.
+    await withPaidOrder(
+      async ({ orderId, items }) => {
+        const paidLines = items.filter((i) => i.kind !== 'booking').map((i) => ({ itemId: i.id }));
+        const refunded = await refund(orderId, { lines: paidLines, reason: 'sold out' });
+        expect(await refunded.json()).toMatchObject({ amountMinor: 3 * 850 + 2 * 1500 });
+        const cancel = await api.admin(`/v1/admin/orders/${orderId}/cancel`, {
+          method: 'POST',
+          body: JSON.stringify({ reason: 'closing' }),
+        });
+        expect([cancel.status, await cancel.json()]).toEqual([200, nothingOwed('cancelled')]);
+        expect(await entryState(bookingOf(items))).toBe('cancelled');
+        expect(await db().select().from(refunds).where(eq(refunds.orderId, orderId))).toHaveLength(
+          1,
+        );
+      },
+      { booking: true, bookingCostMinor: 0 },
     );
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets, releaseClaims } from '../activities/calendar/claims.ts';
+import { answerUnansweredBookings } from '../activities/calendar/bookings.ts';
 import { confirmPaidOrder } from '../activities/orders/confirm-paid-order.ts';
 import { recordAdminRefund } from '../activities/orders/admin-refunds.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
@@ -11,9 +12,14 @@ import {
   cartLines,
   orders,
   outboxEvents,
+  pages,
   refunds,
   tickets,
+  ticketTypes,
 } from '../db/schema/index.ts';
+import { timeTaken } from '../db/queries/booking-clashes.ts';
+import { readPricedCart } from '../db/queries/cart.ts';
+import { addProduct, setProductQuantity } from '../db/queries/cart-lines.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
 import { createTestContext, type TestContext } from './harness/context.ts';
 import { orderFromCart } from './harness/checkout.ts';
@@ -311,6 +317,58 @@ describe('confirming a paid order', () => {
     expect(gone!.orderId).toBe(again.orderId);
   });
 
+  it('takes from the cart only what a late payment paid for: units added since the checkout closed stay, to be bought', async () => {
+    const shop = await seedShop(db(), { seats: 5 });
+    const shopper = newShopper();
+    const line = await shop.addMug(shopper, 1);
+    const late = await orderFor(shopper, shop.page.id);
+    await releaseClaims(db(), late.orderId, 'expired');
+    // Back in the cart, the shopper raises the mug from 1 to 3.
+    expect(await addProduct(db(), shopper, shop.mug.id, 2)).toBe('ok');
+
+    expect(
+      await confirmPaidOrder(db(), { orderId: late.orderId, transactionId: 'tx-late' }),
+    ).toEqual({ unhonoured: [] });
+    // The order's line is the paid one, for the one mug it paid for.
+    const [paid] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
+    expect([paid!.deletedAt, paid!.orderId, paid!.quantity]).toEqual([
+      expect.any(Date),
+      late.orderId,
+      1,
+    ]);
+    const cart = await readPricedCart(db(), shopper, { pageId: shop.page.id });
+    expect(cart.map((l) => [l.kind, l.productId, l.quantity])).toEqual([
+      ['product', shop.mug.id, 2],
+    ]);
+    // The two left are the shopper's to buy, and the next order pays for those two only.
+    const next = await orderFor(shopper, shop.page.id);
+    expect(next.totalMinor).toBe(2 * 850);
+    expect(
+      await confirmPaidOrder(db(), { orderId: next.orderId, transactionId: 'tx-next' }),
+    ).toEqual({ unhonoured: [] });
+    expect(await readPricedCart(db(), shopper, { pageId: shop.page.id })).toEqual([]);
+  });
+
+  it('honours all a late payment ordered when the shopper lowered the line since: the whole line is taken', async () => {
+    const shop = await seedShop(db(), { seats: 5 });
+    const shopper = newShopper();
+    const line = await shop.addMug(shopper, 3);
+    const late = await orderFor(shopper, shop.page.id);
+    await releaseClaims(db(), late.orderId, 'expired');
+    expect(await setProductQuantity(db(), shopper, shop.mug.id, 1)).toBe('ok');
+
+    expect(
+      await confirmPaidOrder(db(), { orderId: late.orderId, transactionId: 'tx-late' }),
+    ).toEqual({ unhonoured: [] });
+    const [paid] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
+    expect([paid!.deletedAt, paid!.orderId, paid!.quantity]).toEqual([
+      expect.any(Date),
+      late.orderId,
+      3,
+    ]);
+    expect(await readPricedCart(db(), shopper, { pageId: shop.page.id })).toEqual([]);
+  });
+
   it('counts lines a late payment could not honour as refunded: a later cancel does not take them again', async () => {
     const shop = await seedShop(db(), { seats: 1 });
     const late = newShopper();
@@ -382,5 +440,163 @@ describe('confirming a paid order', () => {
     // The seat holder keeps the seat.
     const seats = await db().select().from(tickets).where(eq(tickets.orderId, promptOrder.orderId));
     expect(seats.map((t) => t.state)).toEqual(['reserved']);
+  });
+});
+
+describe('ending lines that cost nothing', () => {
+  /** A paid order of the shopper's cart, made through the real steps. */
+  const paidOrder = async (shopper: Shopper, pageId: number) => {
+    const order = await orderFor(shopper, pageId);
+    expect(await claimEntriesAndTickets(db(), order.orderId)).toEqual({ claimed: true });
+    await confirmPaidOrder(db(), { orderId: order.orderId, transactionId: `tx-${randomUUID()}` });
+    return order;
+  };
+  const decline = (orderId: number, entryId: number, requestId: string) =>
+    recordAdminRefund(db(), {
+      orderId,
+      request: { kind: 'decline', entryId, reason: 'The room is closed' },
+      actor: 'test',
+      requestId,
+    });
+  /** Whether another shopper asking for the booking's hour would find it held. */
+  const hourHeld = (booking: typeof calendarEntries.$inferSelect) =>
+    db().transaction((tx) =>
+      timeTaken(
+        tx,
+        booking.calendarId,
+        booking.startsAt,
+        new Date(booking.startsAt.getTime() + 3_600_000),
+        newShopper(),
+      ),
+    );
+  const entryState = async (id: number) =>
+    (await db().select().from(calendarEntries).where(eq(calendarEntries.id, id)))[0]!.state;
+  const payloadsOf = async (orderId: number, type: string) =>
+    (await db().select().from(outboxEvents).where(eq(outboxEvents.orderId, orderId)))
+      .filter((e) => e.type === type)
+      .map((e) => e.payload);
+
+  it('declines a free booking beside paid lines: declined, its hour freed, no refund, and the same request again answers the same', async () => {
+    const shop = await seedShop(db(), { seats: 3 });
+    const shopper = newShopper();
+    await shop.addMug(shopper, 2);
+    const booking = await shop.addBooking(shopper, 0);
+    const order = await paidOrder(shopper, shop.page.id);
+    expect(await hourHeld(booking)).toBe(true);
+
+    const requestId = randomUUID();
+    const declined = {
+      kind: 'nothing_owed',
+      state: 'declined',
+      amountMinor: 0,
+      currency: 'GBP',
+    };
+    expect(await decline(order.orderId, booking.id, requestId)).toEqual(declined);
+    expect(await decline(order.orderId, booking.id, requestId)).toEqual(declined);
+    // Another decline of it is refused: it is not provisional now.
+    expect(await decline(order.orderId, booking.id, randomUUID())).toMatchObject({
+      kind: 'refused',
+      code: 'booking_not_provisional',
+    });
+
+    expect(await entryState(booking.id)).toBe('declined');
+    expect(await hourHeld(booking)).toBe(false);
+    expect(await db().select().from(refunds).where(eq(refunds.orderId, order.orderId))).toEqual([]);
+    const [row] = await db().select().from(orders).where(eq(orders.id, order.orderId));
+    expect([row!.status, row!.refundState]).toEqual(['paid', null]);
+    // Told once, with no refund; the mugs stay paid and can still be refunded.
+    expect(await payloadsOf(order.orderId, 'booking.declined')).toEqual([
+      expect.objectContaining({
+        booking: { entryId: booking.id },
+        decidedBy: 'organiser',
+        reason: 'The room is closed',
+        refund: null,
+      }),
+    ]);
+    expect(await eventsOf(order.orderId)).toEqual([
+      'booking.declined',
+      'order.created',
+      'order.paid',
+    ]);
+    expect(
+      await recordAdminRefund(db(), {
+        orderId: order.orderId,
+        request: { kind: 'cancel', reason: 'closing' },
+        actor: 'test',
+        requestId: randomUUID(),
+      }),
+    ).toMatchObject({ kind: 'recorded', amountMinor: 2 * 850 });
+  });
+
+  it("declines a free booking when the page's policy answers it unanswered", async () => {
+    const shop = await seedShop(db(), { seats: 3 });
+    await db()
+      .update(pages)
+      .set({ unansweredBookings: 'decline' })
+      .where(eq(pages.id, shop.page.id));
+    const shopper = newShopper();
+    const booking = await shop.addBooking(shopper, 0);
+    const order = await paidOrder(shopper, shop.page.id);
+
+    const answered = await answerUnansweredBookings(
+      db(),
+      { orderId: order.orderId, asOfMs: Date.now() + 8 * 86_400_000 },
+      7,
+    );
+    expect(answered).toEqual({ refundIds: [], answerByMs: null });
+    expect(await entryState(booking.id)).toBe('declined');
+    expect(await hourHeld(booking)).toBe(false);
+    expect(await db().select().from(refunds).where(eq(refunds.orderId, order.orderId))).toEqual([]);
+    expect(await payloadsOf(order.orderId, 'booking.declined')).toEqual([
+      expect.objectContaining({ decidedBy: 'policy', refund: null }),
+    ]);
+  });
+
+  it('cancels a free order: its tickets and bookings cancelled, seats and hours freed, order.cancelled with no refund', async () => {
+    const shop = await seedShop(db(), { seats: 1 });
+    await db()
+      .update(ticketTypes)
+      .set({ costMinor: 0 })
+      .where(eq(ticketTypes.id, shop.standing.id));
+    const shopper = newShopper();
+    const [ticket] = await shop.addTickets(shopper.userId, 1);
+    const booking = await shop.addBooking(shopper, 0);
+    const order = await paidOrder(shopper, shop.page.id);
+    expect(order.totalMinor).toBe(0);
+
+    const requestId = randomUUID();
+    const cancel = () =>
+      recordAdminRefund(db(), {
+        orderId: order.orderId,
+        request: { kind: 'cancel', reason: 'The gig is off' },
+        actor: 'test',
+        requestId,
+      });
+    const cancelled = { kind: 'nothing_owed', state: 'cancelled', amountMinor: 0, currency: 'GBP' };
+    expect(await cancel()).toEqual(cancelled);
+    expect(await cancel()).toEqual(cancelled);
+
+    expect(await ticketHolders([ticket!])).toEqual([['cancelled', order.orderId]]);
+    expect(await entryState(booking.id)).toBe('cancelled');
+    expect(await hourHeld(booking)).toBe(false);
+    // The one seat is free again: another shopper's ticket is claimed.
+    const other = newShopper();
+    await shop.addTickets(other.userId, 1);
+    expect(
+      await claimEntriesAndTickets(db(), (await orderFor(other, shop.page.id)).orderId),
+    ).toEqual({ claimed: true });
+    expect(await db().select().from(refunds).where(eq(refunds.orderId, order.orderId))).toEqual([]);
+    expect(await payloadsOf(order.orderId, 'order.cancelled')).toEqual([
+      expect.objectContaining({ reason: 'The gig is off', refund: null }),
+    ]);
+    // Nothing is left to cancel now.
+    expect(
+      await recordAdminRefund(db(), {
+        orderId: order.orderId,
+        request: { kind: 'cancel', reason: 'again' },
+        actor: 'test',
+        requestId: randomUUID(),
+      }),
+    ).toMatchObject({ kind: 'refused', code: 'nothing_left_to_refund' });
   });
 });

@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { claimEntriesAndTickets } from '../activities/calendar/claims.ts';
 import { createOrderFromCart } from '../activities/orders/create-order.ts';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
-import { orders, outboxEvents, refunds, tickets, ticketTypes } from '../db/schema/index.ts';
+import { addProduct } from '../db/queries/cart-lines.ts';
+import { readPricedCart } from '../db/queries/cart.ts';
+import {
+  orderItems,
+  orders,
+  outboxEvents,
+  refunds,
+  tickets,
+  ticketTypes,
+} from '../db/schema/index.ts';
 import type { checkout } from '../workflows/checkout.ts';
 import {
   checkoutStatusQuery,
@@ -161,8 +170,8 @@ describe('paid tickets that can no longer be honoured', () => {
 });
 
 describe('a payment that arrives after the checkout gave up', () => {
-  const expiredOrderStillPayable = (seats: number) =>
-    expiredOrderStillOpenAtSumup(db(), payments, seats);
+  const expiredOrderStillPayable = (seats: number, mugs = 0) =>
+    expiredOrderStillOpenAtSumup(db(), payments, seats, { mugs });
 
   const reconcile = (orderId: number) =>
     ctx.withWorker(
@@ -185,6 +194,28 @@ describe('a payment that arrives after the checkout gave up', () => {
     );
     const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
     expect(order!.status).toBe('paid');
+  });
+
+  it('takes from the cart only what it paid for: mugs added after the checkout expired stay in the cart', async () => {
+    const { shop, shopper, orderId, sumupId } = await expiredOrderStillPayable(3, 1);
+    // Back in the cart, the shopper raises the mug from 1 to 3, as the cart API does.
+    expect(await addProduct(db(), shopper, shop.mug.id, 2)).toBe('ok');
+    await f.control(`/checkouts/${sumupId}/pay`);
+
+    const result = await reconcile(orderId);
+    expect(result).toMatchObject({ state: 'paid', paid: { unhonoured: [] } });
+    const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
+    expect([order!.status, order!.refundState]).toEqual(['paid', null]);
+    const [mugItem] = await db()
+      .select()
+      .from(orderItems)
+      .where(and(eq(orderItems.orderId, orderId), eq(orderItems.kind, 'product')));
+    expect(mugItem!.quantity).toBe(1);
+    const cart = await readPricedCart(db(), shopper, { pageId: shop.page.id });
+    expect(cart.map((l) => [l.kind, l.productId, l.quantity])).toEqual([
+      ['product', shop.mug.id, 2],
+    ]);
+    expect(transactionOf(sumupId).refundedMinor).toBe(0);
   });
 
   it('is refunded when the last seat went to someone else meanwhile', async () => {

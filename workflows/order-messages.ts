@@ -17,7 +17,10 @@ export type RefundRequest =
     }
   | { kind: 'amount'; amountMinor: number; reason: string }
   | { kind: 'cancel'; reason: string; force?: boolean }
-  /** The organiser declines a provisional booking: its line is refunded, its time freed. */
+  /**
+   * The organiser declines a provisional booking: its line is refunded (nothing, when it was
+   * free), its time freed.
+   */
   | { kind: 'decline'; entryId: number; reason: string };
 
 export interface RefundCommand {
@@ -35,6 +38,17 @@ export type RefundAnswer =
       refundId: number;
       state: 'due' | 'issued' | 'failed' | 'handled';
       amountMinor: number;
+      currency: string;
+    }
+  | {
+      /**
+       * Lines that cost nothing ended with nothing to pay back (a free booking declined, an
+       * order whose remaining lines are free cancelled): no refund row, nothing for SumUp.
+       */
+      kind: 'nothing_owed';
+      /** What the lines became. */
+      state: 'declined' | 'cancelled';
+      amountMinor: 0;
       currency: string;
     }
   | {

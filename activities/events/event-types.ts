@@ -87,8 +87,13 @@ export const eventSchemas = {
   ),
   'order.cancelled': versioned({
     reason: z.string(),
-    refund: refundSchema,
-  }).describe('A paid order was cancelled by an admin: all that was left of it is refunded.'),
+    // Nullable within version 1: a field widened, its meaning unchanged when present.
+    refund: refundSchema
+      .nullable()
+      .describe('null: what was left of the order cost nothing, so nothing is paid back.'),
+  }).describe(
+    'A paid order was cancelled by an admin: all that was left of it is refunded, its seats and times freed.',
+  ),
   'booking.confirmed': versioned({
     booking: z.object({ entryId: z.number().int() }),
     decidedBy: bookingDecider,
@@ -99,9 +104,11 @@ export const eventSchemas = {
     booking: z.object({ entryId: z.number().int() }),
     decidedBy: bookingDecider,
     reason: z.string(),
-    refund: refundSchema,
+    refund: refundSchema
+      .nullable()
+      .describe('null: the booking cost nothing, so nothing is paid back.'),
   }).describe(
-    'The organiser declined a provisional booking, or left it unanswered on a page whose policy declines: refunded, its time freed.',
+    'The organiser declined a provisional booking, or left it unanswered on a page whose policy declines: refunded (when it cost something), its time freed.',
   ),
   'ticket.checked_in': versioned({
     ticket: z.object({

@@ -1,6 +1,13 @@
 import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { Database } from '../../db/client.ts';
-import { calendarEntries, orderItems, orders, refunds, tickets } from '../../db/schema/index.ts';
+import type { Database, Transaction } from '../../db/client.ts';
+import {
+  calendarEntries,
+  orderItems,
+  orders,
+  outboxEvents,
+  refunds,
+  tickets,
+} from '../../db/schema/index.ts';
 import type { LineKind, LineProblem } from '../../workflows/checkout-types.ts';
 import type { RefundAnswer, RefundCommand, RefundRequest } from '../../workflows/order-messages.ts';
 import { lockTickets } from '../calendar/capacity.ts';
@@ -27,13 +34,16 @@ export interface RefundableItem {
   entryState: string | null;
 }
 
+type DecidedLine = LineProblem & { itemId: number; quantity: number };
+
 export type RefundDecision =
   | Extract<RefundAnswer, { kind: 'refused' }>
-  | {
-      kind: 'refund';
-      amountMinor: number;
-      lines: (LineProblem & { itemId: number; quantity: number })[];
-    };
+  | { kind: 'refund'; amountMinor: number; lines: DecidedLine[] }
+  /**
+   * A decline or cancel of lines that cost nothing: they end (declined, cancelled, their
+   * seats and times freed) with nothing to pay back, so no refund is recorded.
+   */
+  | { kind: 'nothing_owed'; lines: DecidedLine[] };
 
 const refused = (
   status: 400 | 404 | 409,
@@ -100,10 +110,15 @@ export function decideRefund(
             .filter((i) => i.kind === 'booking' && i.lineId === request.entryId)
             .map((i) => ({ itemId: i.itemId, quantity: undefined }))
         : request.lines;
-  if (request.kind === 'cancel' && leftMinor <= 0) {
+  // Everything paid went back already: a cancel still ends what is left of the order if it
+  // costs nothing (free lines, or the rest of a mixed order's lines refunded one by one). Lines
+  // that cost money, all of it given back as goodwill, are not ended here: refund them by line.
+  const costs = (line: { itemId: number }) =>
+    (items.find((i) => i.itemId === line.itemId)?.unitPriceMinor ?? 0) > 0;
+  if (request.kind === 'cancel' && leftMinor <= 0 && (wanted.length === 0 || wanted.some(costs))) {
     return refused(409, 'nothing_left_to_refund', 'Everything paid was refunded already.');
   }
-  const lines: (LineProblem & { itemId: number; quantity: number })[] = [];
+  const lines: DecidedLine[] = [];
   for (const [index, line] of wanted.entries()) {
     const field = `body.lines[${index}]`;
     const item = items.find((i) => i.itemId === line.itemId);
@@ -152,12 +167,19 @@ export function decideRefund(
     0,
   );
   // A cancel pays back all that is left, goodwill refunds taken off; lines never more.
-  const amountMinor = request.kind === 'cancel' ? leftMinor : linesMinor;
+  const amountMinor = request.kind === 'cancel' ? Math.max(leftMinor, 0) : linesMinor;
   if (amountMinor === 0) {
+    // A decline or a cancel ends the lines whatever they cost: free ones with nothing owed,
+    // or a free booking would stay provisional, its time held for good. A refund of lines
+    // is a money action: of lines that cost nothing it changes nothing, and says so (a
+    // cancel or decline ends them).
+    if (request.kind === 'decline' || request.kind === 'cancel') {
+      return { kind: 'nothing_owed', lines };
+    }
     return refused(
       409,
       'nothing_to_refund',
-      'Those lines cost nothing: there is nothing to pay back.',
+      'Those lines cost nothing: there is nothing to pay back (a cancel or a decline ends them).',
       'body.lines',
     );
   }
@@ -176,8 +198,9 @@ export function decideRefund(
 /**
  * Records an admin's refund of a paid order, in one transaction under the order's lock: the
  * refund row (the intent, before anything is sent), the lines' refunded quantities, their
- * seats and booked times given back, and `order.refund_due` (and `order.cancelled`). The
- * same request again answers the same refund.
+ * seats and booked times given back, and `order.refund_due` (and `order.cancelled`,
+ * `booking.declined`). A decline or cancel of lines that cost nothing records no refund, only
+ * its event (`refund: null`). The same request again answers the same.
  */
 export function recordAdminRefund(db: Database, command: RefundCommand): Promise<RefundAnswer> {
   const key = `admin:${command.requestId}`;
@@ -200,6 +223,16 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
       .from(refunds)
       .where(and(eq(refunds.orderId, order.id), eq(refunds.key, key)));
     if (again) return answer(again);
+    // With nothing to pay back there is no refund row to find a retry by: the event, keyed
+    // by the request, is the record that it was done.
+    const endedKey = nothingOwedEventKey(order.id, command.request, key);
+    if (endedKey) {
+      const [ended] = await tx
+        .select({ id: outboxEvents.id })
+        .from(outboxEvents)
+        .where(eq(outboxEvents.key, endedKey));
+      if (ended) return nothingOwed(command.request, order.currency);
+    }
 
     const rows = await tx
       .select({ item: orderItems, entryState: calendarEntries.state })
@@ -230,6 +263,26 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
       .where(eq(refunds.orderId, order.id))) as [{ refundedMinor: number }];
     const decision = decideRefund(order, items, refundedMinor, command.request);
     if (decision.kind === 'refused') return decision;
+    await endLines(tx, order.id, command.request, decision.lines);
+
+    if (decision.kind === 'nothing_owed') {
+      // Nothing to pay back: no refund row, no refund_due; the lines' end is still told.
+      const eventKey = nothingOwedEventKey(order.id, command.request, key)!;
+      if (command.request.kind === 'decline') {
+        await recordOrderEvent(tx, 'booking.declined', order.id, eventKey, {
+          booking: { entryId: command.request.entryId },
+          decidedBy: command.actor === POLICY_ACTOR ? 'policy' : 'organiser',
+          reason: command.request.reason,
+          refund: null,
+        });
+      } else {
+        await recordOrderEvent(tx, 'order.cancelled', order.id, eventKey, {
+          reason: command.request.reason,
+          refund: null,
+        });
+      }
+      return nothingOwed(command.request, order.currency);
+    }
 
     const [refund] = await tx
       .insert(refunds)
@@ -250,28 +303,6 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
         })),
       })
       .returning();
-    for (const line of decision.lines) {
-      await tx
-        .update(orderItems)
-        .set({ refundedQuantity: sql`${orderItems.refundedQuantity} + ${line.quantity}` })
-        .where(eq(orderItems.id, line.itemId));
-    }
-    // Refunded seats and booked times go back: others can have them.
-    const ticketIds = decision.lines.filter((l) => l.kind === 'ticket').map((l) => l.id);
-    if (ticketIds.length) {
-      // Only rows still this order's: a late payment may have lost them to another.
-      await tx
-        .update(tickets)
-        .set({ state: 'cancelled' })
-        .where(and(inArray(tickets.id, ticketIds), eq(tickets.orderId, order.id)));
-    }
-    const entryIds = decision.lines.filter((l) => l.kind === 'booking').map((l) => l.id);
-    if (entryIds.length) {
-      await tx
-        .update(calendarEntries)
-        .set({ state: command.request.kind === 'decline' ? 'declined' : 'cancelled' })
-        .where(and(inArray(calendarEntries.id, entryIds), eq(calendarEntries.orderId, order.id)));
-    }
     await tx.update(orders).set({ refundState: 'refund_due' }).where(eq(orders.id, order.id));
     await recordOrderEvent(tx, 'order.refund_due', order.id, `order.refund_due:${key}`, {
       refund: refundData(refund!),
@@ -299,6 +330,57 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     return answer(refund!);
   });
 }
+
+/**
+ * The lines a refund, cancel or decline takes: their refunded quantities counted (no later
+ * refund or cancel takes them again), their seats and booked times given back.
+ */
+async function endLines(
+  tx: Transaction,
+  orderId: number,
+  request: RefundRequest,
+  lines: DecidedLine[],
+): Promise<void> {
+  for (const line of lines) {
+    await tx
+      .update(orderItems)
+      .set({ refundedQuantity: sql`${orderItems.refundedQuantity} + ${line.quantity}` })
+      .where(eq(orderItems.id, line.itemId));
+  }
+  // Refunded seats and booked times go back: others can have them.
+  const ticketIds = lines.filter((l) => l.kind === 'ticket').map((l) => l.id);
+  if (ticketIds.length) {
+    // Only rows still this order's: a late payment may have lost them to another.
+    await tx
+      .update(tickets)
+      .set({ state: 'cancelled' })
+      .where(and(inArray(tickets.id, ticketIds), eq(tickets.orderId, orderId)));
+  }
+  const entryIds = lines.filter((l) => l.kind === 'booking').map((l) => l.id);
+  if (entryIds.length) {
+    await tx
+      .update(calendarEntries)
+      .set({ state: request.kind === 'decline' ? 'declined' : 'cancelled' })
+      .where(and(inArray(calendarEntries.id, entryIds), eq(calendarEntries.orderId, orderId)));
+  }
+}
+
+/**
+ * The key of the event that records a decline or cancel with nothing owed: the request's
+ * own, so that the same request again finds it (a paid one is found by its refund row).
+ */
+function nothingOwedEventKey(orderId: number, request: RefundRequest, key: string) {
+  if (request.kind === 'decline') return `booking.declined:${request.entryId}:${key}`;
+  if (request.kind === 'cancel') return `order.cancelled:${orderId}:${key}`;
+  return undefined;
+}
+
+const nothingOwed = (request: RefundRequest, currency: string): RefundAnswer => ({
+  kind: 'nothing_owed',
+  state: request.kind === 'decline' ? 'declined' : 'cancelled',
+  amountMinor: 0,
+  currency,
+});
 
 /**
  * The order's admin refunds still owed at SumUp: what a restarted order workflow sends

@@ -20,9 +20,10 @@ const UNHONOURED_REFUND_KEY = 'unhonoured-lines';
 /**
  * SumUp says PAID: in one transaction, entries go to provisional and tickets to confirmed
  * (capacity re-checked, so a late payment never oversells), paid product lines leave the
- * cart, the order becomes paid and `order.paid` is recorded. Lines that can no longer be
- * honoured are cancelled and a refund for them is recorded with its notice
- * (`order.refund_due`). Confirming again answers the same outcome and changes nothing.
+ * cart (only what was paid for: units added since stay), the order becomes paid and
+ * `order.paid` is recorded. Lines that can no longer be honoured are cancelled and a refund
+ * for them is recorded with its notice (`order.refund_due`). Confirming again answers the
+ * same outcome and changes nothing.
  */
 export function confirmPaidOrder(
   db: Database,
@@ -33,6 +34,27 @@ export function confirmPaidOrder(
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
     if (!order) throw new Error(`order ${orderId} does not exist`);
     if (order.status === 'paid') return outcomeOf(tx, orderId);
+
+    // The order's product lines, locked before anything else of the cart (as an order taking
+    // them locks them first): a shopper's edit waits, and an open order holding them has
+    // committed and is seen below.
+    const productItems = await tx
+      .select({
+        cartLineId: orderItems.cartLineId,
+        title: orderItems.title,
+        quantity: orderItems.quantity,
+      })
+      .from(orderItems)
+      .where(and(eq(orderItems.orderId, orderId), isNotNull(orderItems.cartLineId)));
+    const lineIds = productItems.map((i) => i.cartLineId!);
+    const lineRows = lineIds.length
+      ? await tx
+          .select()
+          .from(cartLines)
+          .where(inArray(cartLines.id, lineIds))
+          .orderBy(cartLines.id)
+          .for('update')
+      : [];
 
     const { bookings, ticketItems, clashes, seatsLeft, entryRows, lockedTickets } =
       await lockOrderClaims(tx, orderId);
@@ -83,12 +105,7 @@ export function confirmPaidOrder(
 
     // A late payment (the order had closed) never pays for a product line twice: a line
     // another order took meanwhile (still open, or paid) is not this order's any more.
-    const keptLines: number[] = [];
-    const productItems = await tx
-      .select({ cartLineId: orderItems.cartLineId, title: orderItems.title })
-      .from(orderItems)
-      .where(and(eq(orderItems.orderId, orderId), isNotNull(orderItems.cartLineId)));
-    const lineIds = productItems.map((i) => i.cartLineId!);
+    const keptLines: (typeof productItems)[number][] = [];
     const heldElsewhere =
       order.status !== 'pending' && lineIds.length
         ? (
@@ -119,7 +136,7 @@ export function confirmPaidOrder(
           ? ('already_paid' as const)
           : undefined;
       if (reason) unhonoured.push({ kind: 'product', id, title: item.title, reason });
-      else keptLines.push(id);
+      else keptLines.push(item);
     }
 
     if (provisional.length) {
@@ -155,12 +172,7 @@ export function confirmPaidOrder(
         .set({ state: 'cancelled', orderId })
         .where(inArray(tickets.id, ourCancelled));
     }
-    if (keptLines.length) {
-      await tx
-        .update(cartLines)
-        .set({ deletedAt: new Date(), orderId })
-        .where(inArray(cartLines.id, keptLines));
-    }
+    await takePaidLines(tx, orderId, keptLines, lineRows);
 
     const refundMinor = await unhonouredAmount(tx, orderId, unhonoured);
     // Lines not honoured are refunded in full: no later refund or cancel takes them again.
@@ -211,6 +223,42 @@ export function confirmPaidOrder(
     }
     return { unhonoured, ...awaitingOrganiser(provisional) };
   });
+}
+
+/**
+ * The paid product lines leave the cart, each for what its order paid: the line becomes the
+ * paid one (soft-deleted, with its order and the quantity ordered), so that order_items still
+ * names it and every reader of a paid line (orderId and deletedAt) stays right. A late payment
+ * can find a line the shopper changed after the checkout closed and gave it back:
+ * - raised (a mug from 1 to 3): the units added since were never paid for, and stay in the
+ *   cart as a new live line of the rest (the old one is no longer live, so the one live line
+ *   per shopper and product holds);
+ * - lowered, or removed: the whole line is taken, and the order still honours all it ordered,
+ *   since that is what was paid for; the cart cannot give back more than it holds.
+ */
+async function takePaidLines(
+  tx: Transaction,
+  orderId: number,
+  items: { cartLineId: number | null; quantity: number }[],
+  lines: (typeof cartLines.$inferSelect)[],
+): Promise<void> {
+  const now = new Date();
+  for (const item of items) {
+    const line = lines.find((l) => l.id === item.cartLineId)!;
+    await tx
+      .update(cartLines)
+      .set({ deletedAt: now, orderId, quantity: item.quantity })
+      .where(eq(cartLines.id, line.id));
+    const rest = line.quantity - item.quantity;
+    if (line.deletedAt === null && rest > 0) {
+      await tx.insert(cartLines).values({
+        userId: line.userId,
+        sessionId: line.sessionId,
+        productId: line.productId,
+        quantity: rest,
+      });
+    }
+  }
 }
 
 async function unhonouredAmount(

@@ -88,6 +88,14 @@ const refundAnswer = z.object({
   amountMinor: z.number().int(),
   currency: z.string(),
 });
+/** A decline or cancel of lines that cost nothing: done now, with no refund to follow. */
+const nothingOwedAnswer = (state: 'declined' | 'cancelled') =>
+  z.object({
+    refundId: z.null().describe('No refund: the lines cost nothing.'),
+    state: z.literal(state).describe('What the lines became.'),
+    amountMinor: z.literal(0),
+    currency: z.string(),
+  });
 const orderParams = z.object({ orderId: pathId });
 const entryParams = z.object({ entryId: pathId });
 
@@ -115,6 +123,16 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
         answer.field ? [{ field: answer.field, message: answer.message }] : [],
         answer.amountLeftMinor !== undefined ? { amountLeftMinor: answer.amountLeftMinor } : {},
       );
+    }
+    if (answer.kind === 'nothing_owed') {
+      // Done, and nothing follows at SumUp: 200, where a refund to send is 202.
+      res.status(200).json({
+        refundId: null,
+        state: answer.state,
+        amountMinor: answer.amountMinor,
+        currency: answer.currency,
+      });
+      return;
     }
     res.status(202).json({
       refundId: answer.refundId,
@@ -154,7 +172,14 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
         summary: 'Cancel a paid order: refund all that is not refunded yet',
         params: orderParams,
         body: cancelBody,
-        responses: refundResponses,
+        responses: {
+          200: {
+            description:
+              'Cancelled with nothing to pay back: what was left of the order cost nothing.',
+            schema: nothingOwedAnswer('cancelled'),
+          },
+          ...refundResponses,
+        },
       },
       ({ params, body }, _req, res) => refund(params.orderId, { kind: 'cancel', ...body }, res),
     ),
@@ -192,7 +217,13 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
         summary: 'Decline a provisional booking: its line refunded, its time freed',
         params: entryParams,
         body: z.object({ reason }).strict(),
-        responses: refundResponses,
+        responses: {
+          200: {
+            description: 'Declined with nothing to pay back: the booking cost nothing.',
+            schema: nothingOwedAnswer('declined'),
+          },
+          ...refundResponses,
+        },
       },
       async ({ params, body }, _req, res) => {
         const orderId = await bookingOrderId(db, params.entryId);

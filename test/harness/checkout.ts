@@ -108,16 +108,19 @@ export async function completedActivities(handle: WorkflowHandle, name: string):
 
 /**
  * An order our side closed as expired while its SumUp checkout was still open, on a page
- * that refunds automatically: what a payment after the checkout gave up lands on.
+ * that refunds automatically: what a payment after the checkout gave up lands on. A ticket,
+ * and with `mugs` a product line of that many.
  */
 export async function expiredOrderStillOpenAtSumup(
   db: Database,
   payments: PaymentSettings,
   seats: number,
+  { mugs = 0 }: { mugs?: number } = {},
 ) {
   const shop = await shopPayingEmulator(db, { seats, autoRefund: true });
   const shopper = { userId: `u-${randomUUID()}` };
   const [ticket] = await shop.addTickets(shopper.userId, 1);
+  if (mugs > 0) await shop.addMug(shopper, mugs);
   const created = await createOrderFromCart(db, {
     idempotencyKey: randomUUID(),
     workflowId: 'checkout-that-expired',
