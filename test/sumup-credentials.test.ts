@@ -114,6 +114,66 @@ describe("a checkout's SumUp credentials", () => {
   });
 });
 
+describe("an order's SumUp credentials", () => {
+  it("are its own merchant's, after its page has moved on to another", async () => {
+    const [page] = await db()
+      .insert(pages)
+      .values({ slug: 'moved', title: 'Changed merchant' })
+      .returning({ id: pages.id });
+    const pageId = page!.id;
+    await storeSumupCredentials(db(), testCredentialsKeys, pageId, {
+      merchantCode: 'MFIRST1',
+      apiKey: new Secret('sup_sk_first_merchant'),
+    });
+    await storeSumupCredentials(db(), testCredentialsKeys, pageId, {
+      merchantCode: 'MSECOND',
+      apiKey: new Secret('sup_sk_second_merchant'),
+    });
+    const keyOf = async (merchant?: string) =>
+      (
+        await resolveSumupCredentials(
+          db(),
+          pageId,
+          settings,
+          merchant === undefined ? undefined : new Secret(merchant),
+        )
+      ).apiKey.reveal();
+    // New checkouts pay the page's current merchant; an order made for the first, the first.
+    expect(await keyOf()).toBe('sup_sk_second_merchant');
+    expect(await keyOf('MSECOND')).toBe('sup_sk_second_merchant');
+    expect(await keyOf('MFIRST1')).toBe('sup_sk_first_merchant');
+    // A rotation of the first merchant's key replaces its key, and makes it current again.
+    await storeSumupCredentials(db(), testCredentialsKeys, pageId, {
+      merchantCode: 'MFIRST1',
+      apiKey: new Secret('sup_sk_first_rotated'),
+    });
+    expect([await keyOf(), await keyOf('MFIRST1'), await keyOf('MSECOND')]).toEqual([
+      'sup_sk_first_rotated',
+      'sup_sk_first_rotated',
+      'sup_sk_second_merchant',
+    ]);
+    const failure = await failureOf(keyOf('MNEVER1'));
+    expect([failure.type, failure.nonRetryable]).toEqual(['SumupCredentialsMissing', true]);
+  });
+
+  it('of a global order made for another default merchant fail for good, naming neither', async () => {
+    // Made for the default of the time, or before orders kept theirs: the default's.
+    expect(await resolveSumupCredentials(db(), null, settings, new Secret('MDEFAULT'))).toBe(
+      defaultMerchant,
+    );
+    expect(await resolveSumupCredentials(db(), null, settings, null)).toBe(defaultMerchant);
+    // SUMUP_MERCHANT_CODE changed since: the new merchant's key would read nothing of it.
+    const failure = await failureOf(
+      resolveSumupCredentials(db(), null, settings, new Secret('MOLDDEF')),
+    );
+    expect([failure.type, failure.nonRetryable]).toEqual(['SumupCredentialsMissing', true]);
+    expect(failure.message).toMatch(/SUMUP_MERCHANT_CODE/);
+    for (const secret of ['MOLDDEF', 'MDEFAULT', 'sup_sk_default']) {
+      expect(failure.message).not.toContain(secret);
+    }
+  });
+});
+
 describe('SumUp keys at rest', () => {
   it('are sealed by the migration when an older release stored them in clear, and no dump holds one', async () => {
     const [page] = await db()

@@ -46,7 +46,14 @@ export async function issueRefund(
       'RefundMissing',
     );
   }
-  const credentials = await resolveSumupCredentials(db, order.pageId, settings);
+  // The merchant that took the payment, which the page may no longer pay: the refund goes
+  // back through that merchant's account, with its key.
+  const credentials = await resolveSumupCredentials(
+    db,
+    order.pageId,
+    settings,
+    order.sumupMerchantCode,
+  );
   const gateway = gateways.for(credentials, settings.sumupTimeoutMs);
 
   // The refunds of one SumUp transaction are issued one at a time: their rows stay locked
