@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSumupCredentials } from '../activities/payments/credentials.ts';
+import { issueRefund } from '../activities/payments/issue-refund.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { storeSumupCredentials } from '../db/queries/sumup-credentials.ts';
-import { pages, pageSumupCredentials } from '../db/schema/index.ts';
+import { orders, pages, pageSumupCredentials, refunds } from '../db/schema/index.ts';
 import { parseCredentialsKeys } from '../db/sealed.ts';
 import { Secret } from '../db/secret.ts';
 import { createTestContext, testCredentialsKeys, type TestContext } from './harness/context.ts';
@@ -171,6 +172,47 @@ describe("an order's SumUp credentials", () => {
     for (const secret of ['MOLDDEF', 'MDEFAULT', 'sup_sk_default']) {
       expect(failure.message).not.toContain(secret);
     }
+
+    // Its refund is not sent with the new default's key: it fails, on record for ops.
+    const [order] = await db()
+      .insert(orders)
+      .values({
+        idempotencyKey: randomUUID(),
+        workflowId: 'checkout-of-the-old-default',
+        userId: 'u-old-default',
+        status: 'paid',
+        paidAt: new Date(),
+        sumupMerchantCode: new Secret('MOLDDEF'),
+        currency: 'GBP',
+        totalMinor: 500,
+      })
+      .returning();
+    const [refund] = await db()
+      .insert(refunds)
+      .values({
+        orderId: order!.id,
+        key: 'goodwill',
+        amountMinor: 500,
+        currency: 'GBP',
+        reason: 'Goodwill',
+        requestedBy: 'ops',
+        sumupTransactionId: randomUUID(),
+      })
+      .returning();
+    const refused = await failureOf(
+      issueRefund(
+        db(),
+        { ...settings, sumupHost: 'http://127.0.0.1:9', sumupTimeoutMs: 500, publicBaseUrl: '' },
+        refund!.id,
+      ),
+    );
+    expect([refused.type, refused.nonRetryable]).toEqual(['SumupCredentialsMissing', true]);
+    const [recorded] = await db().select().from(refunds).where(eq(refunds.id, refund!.id));
+    expect([recorded!.status, recorded!.attempts, recorded!.lastError]).toEqual([
+      'failed',
+      1,
+      refused.message,
+    ]);
   });
 });
 
