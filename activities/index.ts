@@ -18,7 +18,10 @@ export interface ActivityDependencies {
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities({ db, payments, bookings }: ActivityDependencies) {
   const paymentActivities = createPaymentActivities(db, payments);
-  const orderActivities = createOrderActivities(db, bookings);
+  // A global order records the default merchant it is made for, as a page's order its page's.
+  const orderActivities = createOrderActivities(db, bookings, {
+    defaultMerchantCode: payments.defaultMerchant?.merchantCode,
+  });
   return {
     ...createEventActivities(db),
     ...orderActivities,

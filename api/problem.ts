@@ -51,6 +51,16 @@ export const problemSchema = z.looseObject({
     })
     .optional()
     .describe("For `lines_in_checkout`: the shopper's open checkout that holds the lines."),
+  openCheckouts: z
+    .number()
+    .int()
+    .optional()
+    .describe("For `merchant_in_use`: the page's checkouts still open at its earlier merchant."),
+  refundsOwed: z
+    .number()
+    .int()
+    .optional()
+    .describe("For `merchant_in_use`: refunds of that merchant's payments not yet paid back."),
 });
 
 const problemMeanings: Record<number, string> = {

@@ -5,8 +5,10 @@ import type { PaymentSettings } from '../activities/payments/checkout-payments.t
 import {
   adminAudit,
   orderItems,
+  orders,
   pageSumupCredentials,
   products,
+  refunds,
   tickets,
 } from '../db/schema/index.ts';
 import { sumupWebhookSignal } from '../workflows/checkout-messages.ts';
@@ -613,5 +615,156 @@ describe("a page's SumUp key changed while checkouts are open", () => {
       }
     }, payments);
     expect(result.state).toBe('paid');
+  });
+});
+
+describe("a page's SumUp merchant changed", () => {
+  /** A page paying MERCHANT, with a product a shopper can put in the cart. */
+  async function pageWithProduct() {
+    const page = await newPage();
+    const sumupPath = `/v1/admin/pages/${page.ref}/sumup`;
+    expect(
+      (await put(sumupPath, { merchantCode: MERCHANT.merchantCode, apiKey: MERCHANT.apiKey }))
+        .status,
+    ).toBe(200);
+    const product = await answerOf(
+      await put(`/v1/admin/products/${newRef('zine')}`, {
+        pageRef: page.ref,
+        title: 'Zine',
+        priceMinor: 350,
+        currency: 'GBP',
+      }),
+    );
+    const addToCart = async () => {
+      const shopper = { userId: `u-${randomUUID()}` };
+      const added = await api.call('/v1/cart/products', {
+        method: 'POST',
+        shopper,
+        body: JSON.stringify({ productId: product.body.productId, quantity: 1 }),
+      });
+      expect(added.status).toBe(201);
+      return shopper;
+    };
+    return { ...page, sumupPath, addToCart };
+  }
+  const toOther = { merchantCode: OTHER_MERCHANT.merchantCode, apiKey: OTHER_MERCHANT.apiKey };
+  const merchantsOf = async (pageId: number) =>
+    (
+      await db()
+        .select({
+          merchant: pageSumupCredentials.merchantCode,
+          current: pageSumupCredentials.current,
+        })
+        .from(pageSumupCredentials)
+        .where(eq(pageSumupCredentials.pageId, pageId))
+    )
+      .map((r) => `${r.merchant.reveal()}${r.current ? ' (current)' : ''}`)
+      .sort();
+
+  it('is refused while a checkout is open at the old merchant; once none is, taken, and the old payment is still refunded through the old merchant', async () => {
+    const page = await pageWithProduct();
+    const shopper = await page.addToCart();
+    await ctx.withWorker(async () => {
+      const view = await startCheckout(ctx, { shopper, scope: { pageId: page.pageId } });
+      const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
+
+      const before = await answerOf(await get(page.sumupPath));
+      const refused = await answerOf(await put(page.sumupPath, toOther));
+      expect([refused.status, refused.code, refused.field]).toEqual([
+        409,
+        'merchant_in_use',
+        'body.merchantCode',
+      ]);
+      expect(refused.body).toMatchObject({ openCheckouts: 1, refundsOwed: 0 });
+      // Nothing changed: the page still pays the old merchant, and keeps no other.
+      expect(await answerOf(await get(page.sumupPath))).toEqual(before);
+      expect(await merchantsOf(page.pageId)).toEqual([`${MERCHANT.merchantCode} (current)`]);
+
+      await f.control(`/checkouts/${sumupId}/pay`);
+      const handle = ctx.temporal.client.workflow.getHandle<typeof checkout>(view.workflowId);
+      await handle.signal(sumupWebhookSignal);
+      expect((await handle.result()).state).toBe('paid');
+
+      // Nothing open at the old merchant now: the change is taken.
+      const changed = await answerOf(await put(page.sumupPath, toOther));
+      expect(changed).toMatchObject({
+        status: 200,
+        body: { merchantCode: OTHER_MERCHANT.merchantCode },
+      });
+      expect(await merchantsOf(page.pageId)).toEqual([
+        MERCHANT.merchantCode,
+        `${OTHER_MERCHANT.merchantCode} (current)`,
+      ]);
+
+      // The order paid at the old merchant is refunded there, with its key.
+      const refund = await api.admin(`/v1/admin/orders/${view.orderId}/refunds`, {
+        method: 'POST',
+        body: JSON.stringify({ amountMinor: 100, reason: 'Goodwill' }),
+      });
+      expect(refund.status).toBe(202);
+      await refund.arrayBuffer();
+      await expect
+        .poll(
+          async () =>
+            (
+              await db()
+                .select({ status: refunds.status, lastError: refunds.lastError })
+                .from(refunds)
+                .where(eq(refunds.orderId, view.orderId!))
+            )[0],
+          { timeout: 15_000 },
+        )
+        .toEqual({ status: 'issued', lastError: null });
+      const paidAtSumup = f.emulator.store.find(sumupId)!;
+      expect(paidAtSumup.account.merchantCode).toBe(MERCHANT.merchantCode);
+      expect(paidAtSumup.transactions[0]!.refunds.map((r) => r.amountMinor)).toEqual([100]);
+
+      // A new checkout of the page pays the new merchant.
+      const next = await startCheckout(ctx, {
+        shopper: await page.addToCart(),
+        scope: { pageId: page.pageId },
+      });
+      expect(f.emulator.store.find(sumupIdOf(next.hostedCheckoutUrl!))!.account.merchantCode).toBe(
+        OTHER_MERCHANT.merchantCode,
+      );
+      await ctx.temporal.client.workflow.getHandle(next.workflowId).terminate('test over');
+    }, payments);
+  });
+
+  it('is refused while a refund of the old merchant is owed, until it is settled', async () => {
+    const page = await pageWithProduct();
+    const order = await orderFromCart(db(), await page.addToCart(), page.pageId);
+    // Paid at the old merchant, with a refund it owes that nobody has sent yet.
+    await db()
+      .update(orders)
+      .set({ status: 'paid', paidAt: new Date(), sumupTransactionId: `tx-${randomUUID()}` })
+      .where(eq(orders.id, order.orderId));
+    const [owed] = await db()
+      .insert(refunds)
+      .values({
+        orderId: order.orderId,
+        key: 'test',
+        amountMinor: 350,
+        currency: 'GBP',
+        reason: 'Sold out',
+        sumupTransactionId: `tx-${randomUUID()}`,
+      })
+      .returning();
+
+    const refused = await answerOf(await put(page.sumupPath, toOther));
+    expect([refused.status, refused.code]).toEqual([409, 'merchant_in_use']);
+    expect(refused.body).toMatchObject({ openCheckouts: 0, refundsOwed: 1 });
+    // A new key of the same merchant is no change of merchant: taken.
+    const rotated = await answerOf(
+      await put(page.sumupPath, { merchantCode: MERCHANT.merchantCode, apiKey: MERCHANT.apiKey }),
+    );
+    expect(rotated.status).toBe(200);
+    expect(await merchantsOf(page.pageId)).toEqual([`${MERCHANT.merchantCode} (current)`]);
+
+    await db()
+      .update(refunds)
+      .set({ status: 'handled', handledAt: new Date() })
+      .where(eq(refunds.id, owed!.id));
+    expect((await answerOf(await put(page.sumupPath, toOther))).status).toBe(200);
   });
 });

@@ -20,8 +20,10 @@ import {
 import { timeTaken } from '../db/queries/booking-clashes.ts';
 import { readPricedCart } from '../db/queries/cart.ts';
 import { addProduct, setProductQuantity } from '../db/queries/cart-lines.ts';
+import { storeSumupCredentials } from '../db/queries/sumup-credentials.ts';
+import { Secret } from '../db/secret.ts';
 import type { Shopper } from '../workflows/checkout-types.ts';
-import { createTestContext, type TestContext } from './harness/context.ts';
+import { createTestContext, testCredentialsKeys, type TestContext } from './harness/context.ts';
 import { orderFromCart } from './harness/checkout.ts';
 import { seedShop } from './harness/seed.ts';
 
@@ -88,6 +90,38 @@ describe('creating the order from the cart', () => {
       await db().select().from(orders).where(eq(orders.idempotencyKey, input.idempotencyKey)),
     ).toHaveLength(1);
     expect(await eventsOf(first.order.orderId)).toEqual(['order.created']);
+  });
+
+  it("records the merchant the order is made for: its page's current one, or the default", async () => {
+    const shop = await seedShop(db(), { seats: 10 });
+    const merchantOf = async (scope: { pageId: number | null }, defaultMerchantCode?: Secret) => {
+      const shopper = newShopper();
+      await shop.addMug(shopper);
+      const created = await createOrderFromCart(
+        db(),
+        { idempotencyKey: randomUUID(), workflowId: 'wf', workflowRunId: 'run', shopper, scope },
+        { defaultMerchantCode },
+      );
+      if (created.kind !== 'created') throw new Error(created.kind);
+      const [order] = await db()
+        .select({ merchant: orders.sumupMerchantCode })
+        .from(orders)
+        .where(eq(orders.id, created.order.orderId));
+      return order!.merchant?.reveal() ?? null;
+    };
+    // No credentials yet: whichever merchant the page pays when its checkout is made.
+    expect(await merchantOf({ pageId: shop.page.id })).toBeNull();
+    const change = (merchantCode: string) =>
+      storeSumupCredentials(db(), testCredentialsKeys, shop.page.id, {
+        merchantCode,
+        apiKey: new Secret(`sup_sk_${merchantCode}`),
+      });
+    await change('MFIRST1');
+    expect(await merchantOf({ pageId: shop.page.id })).toBe('MFIRST1');
+    await change('MSECOND');
+    expect(await merchantOf({ pageId: shop.page.id })).toBe('MSECOND');
+    expect(await merchantOf({ pageId: null }, new Secret('MDEFAULT'))).toBe('MDEFAULT');
+    expect(await merchantOf({ pageId: null })).toBeNull();
   });
 
   it('says the cart is empty, or which lines cannot be bought, and makes no order', async () => {

@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSumupCredentials } from '../activities/payments/credentials.ts';
+import { issueRefund } from '../activities/payments/issue-refund.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { storeSumupCredentials } from '../db/queries/sumup-credentials.ts';
-import { pages, pageSumupCredentials } from '../db/schema/index.ts';
+import { orders, pages, pageSumupCredentials, refunds } from '../db/schema/index.ts';
 import { parseCredentialsKeys } from '../db/sealed.ts';
 import { Secret } from '../db/secret.ts';
 import { createTestContext, testCredentialsKeys, type TestContext } from './harness/context.ts';
@@ -111,6 +112,107 @@ describe("a checkout's SumUp credentials", () => {
     } finally {
       await db().delete(pageSumupCredentials).where(eq(pageSumupCredentials.pageId, bare));
     }
+  });
+});
+
+describe("an order's SumUp credentials", () => {
+  it("are its own merchant's, after its page has moved on to another", async () => {
+    const [page] = await db()
+      .insert(pages)
+      .values({ slug: 'moved', title: 'Changed merchant' })
+      .returning({ id: pages.id });
+    const pageId = page!.id;
+    await storeSumupCredentials(db(), testCredentialsKeys, pageId, {
+      merchantCode: 'MFIRST1',
+      apiKey: new Secret('sup_sk_first_merchant'),
+    });
+    await storeSumupCredentials(db(), testCredentialsKeys, pageId, {
+      merchantCode: 'MSECOND',
+      apiKey: new Secret('sup_sk_second_merchant'),
+    });
+    const keyOf = async (merchant?: string) =>
+      (
+        await resolveSumupCredentials(
+          db(),
+          pageId,
+          settings,
+          merchant === undefined ? undefined : new Secret(merchant),
+        )
+      ).apiKey.reveal();
+    // New checkouts pay the page's current merchant; an order made for the first, the first.
+    expect(await keyOf()).toBe('sup_sk_second_merchant');
+    expect(await keyOf('MSECOND')).toBe('sup_sk_second_merchant');
+    expect(await keyOf('MFIRST1')).toBe('sup_sk_first_merchant');
+    // A rotation of the first merchant's key replaces its key, and makes it current again.
+    await storeSumupCredentials(db(), testCredentialsKeys, pageId, {
+      merchantCode: 'MFIRST1',
+      apiKey: new Secret('sup_sk_first_rotated'),
+    });
+    expect([await keyOf(), await keyOf('MFIRST1'), await keyOf('MSECOND')]).toEqual([
+      'sup_sk_first_rotated',
+      'sup_sk_first_rotated',
+      'sup_sk_second_merchant',
+    ]);
+    const failure = await failureOf(keyOf('MNEVER1'));
+    expect([failure.type, failure.nonRetryable]).toEqual(['SumupCredentialsMissing', true]);
+  });
+
+  it('of a global order made for another default merchant fail for good, naming neither', async () => {
+    // Made for the default of the time, or before orders kept theirs: the default's.
+    expect(await resolveSumupCredentials(db(), null, settings, new Secret('MDEFAULT'))).toBe(
+      defaultMerchant,
+    );
+    expect(await resolveSumupCredentials(db(), null, settings, null)).toBe(defaultMerchant);
+    // SUMUP_MERCHANT_CODE changed since: the new merchant's key would read nothing of it.
+    const failure = await failureOf(
+      resolveSumupCredentials(db(), null, settings, new Secret('MOLDDEF')),
+    );
+    expect([failure.type, failure.nonRetryable]).toEqual(['SumupCredentialsMissing', true]);
+    expect(failure.message).toMatch(/SUMUP_MERCHANT_CODE/);
+    for (const secret of ['MOLDDEF', 'MDEFAULT', 'sup_sk_default']) {
+      expect(failure.message).not.toContain(secret);
+    }
+
+    // Its refund is not sent with the new default's key: it fails, on record for ops.
+    const [order] = await db()
+      .insert(orders)
+      .values({
+        idempotencyKey: randomUUID(),
+        workflowId: 'checkout-of-the-old-default',
+        userId: 'u-old-default',
+        status: 'paid',
+        paidAt: new Date(),
+        sumupMerchantCode: new Secret('MOLDDEF'),
+        currency: 'GBP',
+        totalMinor: 500,
+      })
+      .returning();
+    const [refund] = await db()
+      .insert(refunds)
+      .values({
+        orderId: order!.id,
+        key: 'goodwill',
+        amountMinor: 500,
+        currency: 'GBP',
+        reason: 'Goodwill',
+        requestedBy: 'ops',
+        sumupTransactionId: randomUUID(),
+      })
+      .returning();
+    const refused = await failureOf(
+      issueRefund(
+        db(),
+        { ...settings, sumupHost: 'http://127.0.0.1:9', sumupTimeoutMs: 500, publicBaseUrl: '' },
+        refund!.id,
+      ),
+    );
+    expect([refused.type, refused.nonRetryable]).toEqual(['SumupCredentialsMissing', true]);
+    const [recorded] = await db().select().from(refunds).where(eq(refunds.id, refund!.id));
+    expect([recorded!.status, recorded!.attempts, recorded!.lastError]).toEqual([
+      'failed',
+      1,
+      refused.message,
+    ]);
   });
 });
 

@@ -1,12 +1,20 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
+import type { KeyRing } from '../../config/key-ring.ts';
 import type { Database, Executor } from '../../db/client.ts';
-import { describeSumupCredentials } from '../../db/queries/sumup-credentials.ts';
 import {
+  currentSumupMerchant,
+  describeSumupCredentials,
+  storeSumupCredentials,
+} from '../../db/queries/sumup-credentials.ts';
+import {
+  orders,
   pagePaymentSettings,
   pages,
   products,
+  refunds,
   type UnansweredBookingPolicy,
 } from '../../db/schema/index.ts';
+import { Secret } from '../../db/secret.ts';
 import { refused, sameAs, retireRow, upserted, type Refused, type Upserted } from './upsert.ts';
 
 /** A page as another service syncs it: `PUT /v1/admin/pages/{pageRef}`. */
@@ -166,4 +174,74 @@ export function putPage(db: Database, ref: string, input: PageInput): Promise<Up
 export async function retirePage(db: Database, ref: string): Promise<PageView | undefined> {
   await retireRow(db, pages, eq(pages.ref, ref));
   return viewOf(db, ref);
+}
+
+/** What an earlier merchant of a page still has open: the money a change of merchant strands. */
+export interface MerchantInUse {
+  /** Pending orders made for another merchant: their SumUp checkouts live there. */
+  openCheckouts: number;
+  /** Refunds not yet paid back (due, or refused by SumUp) of that merchant's payments. */
+  refundsOwed: number;
+}
+
+/**
+ * Sets a page's SumUp merchant and key (already checked with SumUp). The same merchant again
+ * is a key rotation, always taken. Another merchant is refused (409 `merchant_in_use`, with
+ * the counts) while the page's earlier merchants have checkouts open or refunds owed, and
+ * nothing changes: that money must settle at its own merchant first. The page's row is
+ * locked FOR UPDATE meanwhile, which waits for orders being made on the page (their
+ * key-share lock, create-order.ts) and keeps new ones waiting, so none slips past the count.
+ */
+export function setPageSumup(
+  db: Database,
+  ring: KeyRing | undefined,
+  pageId: number,
+  credentials: { merchantCode: string; apiKey: Secret },
+): Promise<{ kind: 'stored' } | Refused> {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: pages.id }).from(pages).where(eq(pages.id, pageId)).for('update');
+    const merchant = new Secret(credentials.merchantCode);
+    const current = await currentSumupMerchant(tx, pageId);
+    if (current && current.reveal() !== credentials.merchantCode) {
+      const inUse = await merchantInUse(tx, pageId, merchant);
+      if (inUse.openCheckouts > 0 || inUse.refundsOwed > 0) {
+        return refused(
+          409,
+          'merchant_in_use',
+          `The page's merchant still has ${inUse.openCheckouts} checkouts open and ${inUse.refundsOwed} refunds owed: change it once they are settled.`,
+          'body.merchantCode',
+          { ...inUse },
+        );
+      }
+    }
+    await storeSumupCredentials(tx, ring, pageId, credentials);
+    return { kind: 'stored' as const };
+  });
+}
+
+/** The page's orders at a merchant other than `merchant` that still have money open. */
+async function merchantInUse(
+  tx: Executor,
+  pageId: number,
+  merchant: Secret,
+): Promise<MerchantInUse> {
+  // An order at another merchant: one that names it, or one that names none (made before
+  // orders kept theirs) yet has a checkout, made at the merchant the page paid then.
+  const atAnotherMerchant = and(
+    eq(orders.pageId, pageId),
+    or(
+      ne(orders.sumupMerchantCode, merchant),
+      and(isNull(orders.sumupMerchantCode), isNotNull(orders.sumupCheckoutId)),
+    ),
+  );
+  const [open] = await tx
+    .select({ n: count() })
+    .from(orders)
+    .where(and(atAnotherMerchant, eq(orders.status, 'pending')));
+  const [owed] = await tx
+    .select({ n: count() })
+    .from(refunds)
+    .innerJoin(orders, eq(orders.id, refunds.orderId))
+    .where(and(atAnotherMerchant, inArray(refunds.status, ['due', 'failed'])));
+  return { openCheckouts: open!.n, refundsOwed: owed!.n };
 }

@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm';
 import type { Executor, Database, Transaction } from '../../db/client.ts';
 import { readPricedCart } from '../../db/queries/cart.ts';
 import { heldLines } from '../../db/queries/held-lines.ts';
-import { orderItems, orders } from '../../db/schema/index.ts';
+import { currentSumupMerchant } from '../../db/queries/sumup-credentials.ts';
+import { orderItems, orders, pages } from '../../db/schema/index.ts';
+import type { Secret } from '../../db/secret.ts';
 import type {
   CheckoutScope,
   CreateOrderResult,
@@ -21,6 +23,12 @@ export interface CreateOrderInput {
   scope: CheckoutScope;
 }
 
+/** What the worker knows that the workflow's input does not carry. */
+export interface CreateOrderOptions {
+  /** SUMUP_MERCHANT_CODE: the merchant a global order is made for. */
+  defaultMerchantCode?: Secret | undefined;
+}
+
 /**
  * Makes the order from a snapshot of the shopper's cart, priced on the server, with its
  * items and its `order.created` event in one transaction. The lines stay locked meanwhile,
@@ -29,14 +37,16 @@ export interface CreateOrderInput {
 export function createOrderFromCart(
   db: Database,
   input: CreateOrderInput,
+  options: CreateOrderOptions = {},
 ): Promise<CreateOrderResult> {
-  return db.transaction((tx) => createOrderIn(tx, input));
+  return db.transaction((tx) => createOrderIn(tx, input, options));
 }
 
 /** `createOrderFromCart`'s work inside a transaction the caller holds. */
 export async function createOrderIn(
   tx: Transaction,
   input: CreateOrderInput,
+  options: CreateOrderOptions = {},
 ): Promise<CreateOrderResult> {
   const made = async (tx: Executor) => {
     const [existing] = await tx
@@ -94,6 +104,7 @@ export async function createOrderIn(
 
   const currency = currencies[0]!;
   const totalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor! * line.quantity, 0);
+  const merchantCode = await merchantFor(tx, input.scope, options);
   const [order] = await tx
     .insert(orders)
     .values({
@@ -103,6 +114,7 @@ export async function createOrderIn(
       userId: input.shopper.userId ?? null,
       sessionId: input.shopper.sessionId ?? null,
       pageId: input.scope.pageId,
+      sumupMerchantCode: merchantCode ?? null,
       currency,
       totalMinor,
     })
@@ -123,6 +135,23 @@ export async function createOrderIn(
   );
   await recordOrderEvent(tx, 'order.created', order!.id, `order.created:${order!.id}`, {});
   return { kind: 'created', order: await summary(tx, order!) };
+}
+
+/**
+ * The merchant the order is made for: the page's current one, or the default for a global
+ * order. The page's row is locked first with the key-share lock the order's foreign key takes
+ * anyway, which a change of the page's merchant (`setPageSumup`, FOR UPDATE) waits for and
+ * makes wait: a change either sees this order open and is refused, or commits before this
+ * reads the merchant, never in between.
+ */
+async function merchantFor(
+  tx: Transaction,
+  scope: CheckoutScope,
+  options: CreateOrderOptions,
+): Promise<Secret | undefined> {
+  if (scope.pageId === null) return options.defaultMerchantCode;
+  await tx.select({ id: pages.id }).from(pages).where(eq(pages.id, scope.pageId)).for('key share');
+  return currentSumupMerchant(tx, scope.pageId);
 }
 
 async function summary(tx: Executor, order: typeof orders.$inferSelect): Promise<OrderSummary> {

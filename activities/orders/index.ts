@@ -3,7 +3,11 @@ import { claimEntriesAndTickets, releaseClaims } from '../calendar/claims.ts';
 import { answerUnansweredBookings, nextBookingDeadline } from '../calendar/bookings.ts';
 import type { ClosedOutcome, PaymentMismatch } from '../../workflows/checkout-types.ts';
 import { confirmPaidOrder } from './confirm-paid-order.ts';
-import { createOrderFromCart, type CreateOrderInput } from './create-order.ts';
+import {
+  createOrderFromCart,
+  type CreateOrderInput,
+  type CreateOrderOptions,
+} from './create-order.ts';
 import { openOrder } from './open-order.ts';
 import { markRefundHandled } from './mark-refund-handled.ts';
 import { recordMismatchRefund } from './refund-mismatched-payment.ts';
@@ -18,11 +22,12 @@ export interface BookingSettings {
 export function createOrderActivities(
   db: Database,
   bookings: BookingSettings = { provisionalDays: 7 },
+  orderOptions: CreateOrderOptions = {},
 ) {
   const days = bookings.provisionalDays;
   return {
-    createOrderFromCart: (input: CreateOrderInput) => createOrderFromCart(db, input),
-    openOrder: (input: CreateOrderInput) => openOrder(db, input),
+    createOrderFromCart: (input: CreateOrderInput) => createOrderFromCart(db, input, orderOptions),
+    openOrder: (input: CreateOrderInput) => openOrder(db, input, orderOptions),
     claimEntriesAndTickets: (input: { orderId: number }) =>
       claimEntriesAndTickets(db, input.orderId),
     releaseClaims: (input: { orderId: number; outcome: ClosedOutcome; reason?: string }) =>

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client.ts';
 import type { OpenOrderResult } from '../../workflows/checkout-types.ts';
 import { claimIn, releaseIn } from '../calendar/claims.ts';
-import { createOrderIn, type CreateOrderInput } from './create-order.ts';
+import { createOrderIn, type CreateOrderInput, type CreateOrderOptions } from './create-order.ts';
 
 /**
  * The order from the cart and its claims, in one transaction: one round trip for the
@@ -9,9 +9,13 @@ import { createOrderIn, type CreateOrderInput } from './create-order.ts';
  * that fails closes the order in the same transaction, as releasing it would have. Opening
  * again answers the same order and claim.
  */
-export function openOrder(db: Database, input: CreateOrderInput): Promise<OpenOrderResult> {
+export function openOrder(
+  db: Database,
+  input: CreateOrderInput,
+  options: CreateOrderOptions = {},
+): Promise<OpenOrderResult> {
   return db.transaction(async (tx) => {
-    const created = await createOrderIn(tx, input);
+    const created = await createOrderIn(tx, input, options);
     if (created.kind !== 'created') return created;
     const { orderId } = created.order;
     const claim = await claimIn(tx, orderId);

@@ -66,12 +66,22 @@ export function createPaymentActivities(db: Database, settings: PaymentSettings)
   async function gatewayFor(orderId: number, timeoutMs = settings.sumupTimeoutMs) {
     const [order] = await orderById.execute({ orderId });
     if (!order) throw new Error(`order ${orderId} does not exist`);
-    const credentials = await resolveSumupCredentials(db, order.pageId, settings);
+    // The order's own merchant's credentials, whichever merchant its page (or the default)
+    // pays now: its checkout lives at that merchant.
+    const credentials = await resolveSumupCredentials(
+      db,
+      order.pageId,
+      settings,
+      order.sumupMerchantCode,
+    );
     const gateway = gateways.for(credentials, timeoutMs);
     return { order, gateway, merchantCode: credentials.merchantCode };
   }
 
-  /** SumUp's checkout as the workflow may see it: a paid one checked against the order. */
+  /**
+   * SumUp's checkout as the workflow may see it: a paid one checked against the order, its
+   * merchant against the one the order was made for (else the one whose key read it).
+   */
   const state = (
     s: CheckoutSnapshot,
     order: typeof orders.$inferSelect,
@@ -88,7 +98,7 @@ export function createPaymentActivities(db: Database, settings: PaymentSettings)
               {
                 amountMinor: order.totalMinor,
                 currency: order.currency,
-                merchantCode: merchantCode.reveal(),
+                merchantCode: (order.sumupMerchantCode ?? merchantCode).reveal(),
                 reference: order.checkoutReference,
               },
               s,
@@ -99,7 +109,7 @@ export function createPaymentActivities(db: Database, settings: PaymentSettings)
   });
 
   async function createOnce(input: CreateCheckoutInput, timeoutMs?: number) {
-    const { order, gateway } = await gatewayFor(input.orderId, timeoutMs);
+    const { order, gateway, merchantCode } = await gatewayFor(input.orderId, timeoutMs);
     if (order.sumupCheckoutId && order.hostedCheckoutUrl) {
       return { checkoutId: order.sumupCheckoutId, hostedCheckoutUrl: order.hostedCheckoutUrl };
     }
@@ -128,6 +138,9 @@ export function createPaymentActivities(db: Database, settings: PaymentSettings)
         checkoutReference: reference,
         sumupCheckoutId: checkout.id,
         hostedCheckoutUrl: checkout.hostedCheckoutUrl,
+        // An order made without a merchant (its page had none yet) is bound to the one its
+        // checkout was just made at; for the others this is the merchant they already name.
+        sumupMerchantCode: merchantCode,
       })
       .where(eq(orders.id, order.id));
     return { checkoutId: checkout.id, hostedCheckoutUrl: checkout.hostedCheckoutUrl };

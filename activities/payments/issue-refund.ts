@@ -46,7 +46,27 @@ export async function issueRefund(
       'RefundMissing',
     );
   }
-  const credentials = await resolveSumupCredentials(db, order.pageId, settings);
+  /** A failed attempt, put on record for ops (refused for good: `failed`), then thrown. */
+  const recordFailure = async (error: ApplicationFailure, attempts: number): Promise<never> => {
+    await db
+      .update(refunds)
+      .set({
+        attempts,
+        lastError: error.message,
+        ...(error.nonRetryable ? { status: 'failed' as const } : {}),
+      })
+      .where(eq(refunds.id, refundId));
+    throw error;
+  };
+  // The merchant that took the payment, which the page may no longer pay: the refund goes
+  // back through that merchant's account, with its key. Its key not known (a global order of
+  // an earlier default merchant) is a failure ops must see on the refund, as SumUp's are.
+  const credentials = await resolveSumupCredentials(
+    db,
+    order.pageId,
+    settings,
+    order.sumupMerchantCode,
+  ).catch((error: ApplicationFailure) => recordFailure(error, row.refund.attempts + 1));
   const gateway = gateways.for(credentials, settings.sumupTimeoutMs);
 
   // The refunds of one SumUp transaction are issued one at a time: their rows stay locked
@@ -105,17 +125,7 @@ export async function issueRefund(
     );
     return undefined;
   });
-  if (failed) {
-    // The transaction wrote nothing; the failed attempt is put on record after it.
-    await db
-      .update(refunds)
-      .set({
-        attempts: failed.attempts,
-        lastError: failed.error.message,
-        ...(failed.error.nonRetryable ? { status: 'failed' as const } : {}),
-      })
-      .where(eq(refunds.id, refundId));
-    throw failed.error;
-  }
+  // The transaction wrote nothing; the failed attempt is put on record after it.
+  if (failed) await recordFailure(failed.error, failed.attempts);
   return 'issued';
 }

@@ -2,10 +2,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import type { KeyRing } from '../../config/key-ring.ts';
 import type { Database } from '../../db/client.ts';
-import {
-  storeSumupCredentials,
-  describeSumupCredentials,
-} from '../../db/queries/sumup-credentials.ts';
+import { describeSumupCredentials } from '../../db/queries/sumup-credentials.ts';
 import { unansweredBookingPolicies, weekdays } from '../../db/schema/index.ts';
 import {
   putCalendar,
@@ -24,7 +21,13 @@ import {
   retireTicketType,
 } from '../../activities/catalogue/events.ts';
 import { Secret } from '../../db/secret.ts';
-import { livePage, putPage, readPage, retirePage } from '../../activities/catalogue/pages.ts';
+import {
+  livePage,
+  putPage,
+  readPage,
+  retirePage,
+  setPageSumup,
+} from '../../activities/catalogue/pages.ts';
 import { putProduct, readProduct, retireProduct } from '../../activities/catalogue/products.ts';
 import type { Refused, Upserted } from '../../activities/catalogue/upsert.ts';
 import { SumupGateway } from '../../activities/payments/sumup-gateway.ts';
@@ -322,7 +325,8 @@ export function catalogueEndpoints(db: Database, settings: CatalogueSettings): E
         ...admin,
         method: 'put',
         path: '/v1/admin/pages/:pageRef/sumup',
-        summary: "Set a page's SumUp merchant and API key, checked against SumUp first",
+        summary:
+          "Set a page's SumUp merchant and API key, checked against SumUp first; another merchant only once the current one has no checkout open or refund owed (409 merchant_in_use)",
         params: pageParams,
         body: sumupBody,
         responses: {
@@ -352,10 +356,11 @@ export function catalogueEndpoints(db: Database, settings: CatalogueSettings): E
             { field: 'body.merchantCode', message: 'not the merchant of this key' },
           ]);
         }
-        await storeSumupCredentials(db, settings.credentialsKeys, page.id, {
+        const stored = await setPageSumup(db, settings.credentialsKeys, page.id, {
           merchantCode: body.merchantCode,
           apiKey: credentials.apiKey,
         });
+        if (stored.kind === 'refused') throw refusal(stored);
         res.json(await describeSumupCredentials(db, page.id));
       },
     ),

@@ -1,13 +1,14 @@
-import { eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, ne } from 'drizzle-orm';
 import type { KeyRing } from '../../config/key-ring.ts';
 import type { Executor } from '../client.ts';
 import { pageSumupCredentials } from '../schema/index.ts';
 import { CREDENTIALS_KEYS_VARIABLE, seal, unseal } from '../sealed.ts';
 import { Secret } from '../secret.ts';
 
-// A page's SumUp API key is kept sealed (db/sealed.ts): a dump of the database, or a query
+// A page's SumUp API keys are kept sealed (db/sealed.ts): a dump of the database, or a query
 // that strays into the table, holds no key. The sealed value is bound to its page, so a row
-// copied onto another page does not open there.
+// copied onto another page does not open there. A page keeps a row per merchant it has used:
+// orders made for an earlier merchant are still read and refunded with that merchant's key.
 
 const purpose = (pageId: number) => `page_sumup_credentials.api_key:${pageId}`;
 
@@ -26,7 +27,12 @@ export interface PageSumupCredentials {
   apiKey: Secret;
 }
 
-/** Sets (or replaces) a page's merchant and API key, the key sealed. */
+/**
+ * Sets a page's merchant and API key, the key sealed: the merchant the page's new checkouts
+ * pay from now on. The same merchant again replaces its key (a rotation); another merchant
+ * becomes current, and the earlier ones stay for their orders. Refusing a change while an
+ * earlier merchant still has money open is the caller's (`setPageSumup`).
+ */
 export async function storeSumupCredentials(
   db: Executor,
   ring: KeyRing | undefined,
@@ -34,26 +40,46 @@ export async function storeSumupCredentials(
   credentials: { merchantCode: string; apiKey: Secret },
 ): Promise<void> {
   const key = credentials.apiKey.reveal();
+  const merchantCode = new Secret(credentials.merchantCode);
   const sealed = {
-    merchantCode: new Secret(credentials.merchantCode),
     apiKeySealed: seal(requireRing(ring), purpose(pageId), key),
     apiKeyLast4: key.slice(-4),
     apiKey: null,
+    current: true,
   };
-  await db
-    .insert(pageSumupCredentials)
-    .values({ pageId, ...sealed })
-    .onConflictDoUpdate({
-      target: pageSumupCredentials.pageId,
-      set: { ...sealed, updatedAt: new Date() },
-    });
+  await db.transaction(async (tx) => {
+    // The other merchants first: one current row per page (a unique index).
+    await tx
+      .update(pageSumupCredentials)
+      .set({ current: false })
+      .where(
+        and(
+          eq(pageSumupCredentials.pageId, pageId),
+          eq(pageSumupCredentials.current, true),
+          ne(pageSumupCredentials.merchantCode, merchantCode),
+        ),
+      );
+    // The merchant code is left out of the update: it is the key orders' rows point at.
+    await tx
+      .insert(pageSumupCredentials)
+      .values({ pageId, merchantCode, ...sealed })
+      .onConflictDoUpdate({
+        target: [pageSumupCredentials.pageId, pageSumupCredentials.merchantCode],
+        set: { ...sealed, updatedAt: new Date() },
+      });
+  });
 }
 
-/** A page's merchant and API key, opened for one call to SumUp; undefined when it has none. */
+/**
+ * A page's merchant and API key, opened for one call to SumUp; undefined when it has none.
+ * With `merchantCode`, that merchant's (an order's own, maybe no longer the page's current
+ * one); without, the merchant the page pays now.
+ */
 export async function readSumupCredentials(
   db: Executor,
   ring: KeyRing | undefined,
   pageId: number,
+  merchantCode?: Secret,
 ): Promise<PageSumupCredentials | undefined> {
   const [row] = await db
     .select({
@@ -61,7 +87,14 @@ export async function readSumupCredentials(
       apiKeySealed: pageSumupCredentials.apiKeySealed,
     })
     .from(pageSumupCredentials)
-    .where(eq(pageSumupCredentials.pageId, pageId));
+    .where(
+      and(
+        eq(pageSumupCredentials.pageId, pageId),
+        merchantCode
+          ? eq(pageSumupCredentials.merchantCode, merchantCode)
+          : eq(pageSumupCredentials.current, true),
+      ),
+    );
   if (!row) return undefined;
   if (!row.apiKeySealed) {
     throw new Error(`page ${pageId}'s SumUp key is not sealed yet: run the migrations`);
@@ -70,6 +103,18 @@ export async function readSumupCredentials(
     merchantCode: row.merchantCode,
     apiKey: unseal(requireRing(ring), purpose(pageId), row.apiKeySealed),
   };
+}
+
+/** The merchant a page pays now, for an order made now to record; undefined when it has none. */
+export async function currentSumupMerchant(
+  db: Executor,
+  pageId: number,
+): Promise<Secret | undefined> {
+  const [row] = await db
+    .select({ merchantCode: pageSumupCredentials.merchantCode })
+    .from(pageSumupCredentials)
+    .where(and(eq(pageSumupCredentials.pageId, pageId), eq(pageSumupCredentials.current, true)));
+  return row?.merchantCode;
 }
 
 /** What may be shown of a page's credentials: the merchant, the key's last 4, when set. */
@@ -81,7 +126,7 @@ export async function describeSumupCredentials(db: Executor, pageId: number) {
       setAt: pageSumupCredentials.updatedAt,
     })
     .from(pageSumupCredentials)
-    .where(eq(pageSumupCredentials.pageId, pageId));
+    .where(and(eq(pageSumupCredentials.pageId, pageId), eq(pageSumupCredentials.current, true)));
   if (!row) return undefined;
   return {
     merchantCode: row.merchantCode.reveal(),
@@ -96,7 +141,11 @@ export async function describeSumupCredentials(db: Executor, pageId: number) {
  */
 export async function sealClearSumupKeys(db: Executor, ring: KeyRing | undefined): Promise<number> {
   const clear = await db
-    .select({ pageId: pageSumupCredentials.pageId, apiKey: pageSumupCredentials.apiKey })
+    .select({
+      pageId: pageSumupCredentials.pageId,
+      merchantCode: pageSumupCredentials.merchantCode,
+      apiKey: pageSumupCredentials.apiKey,
+    })
     .from(pageSumupCredentials)
     .where(isNotNull(pageSumupCredentials.apiKey));
   if (clear.length === 0) return 0;
@@ -115,7 +164,12 @@ export async function sealClearSumupKeys(db: Executor, ring: KeyRing | undefined
         apiKey: null,
         updatedAt: new Date(),
       })
-      .where(eq(pageSumupCredentials.pageId, row.pageId));
+      .where(
+        and(
+          eq(pageSumupCredentials.pageId, row.pageId),
+          eq(pageSumupCredentials.merchantCode, row.merchantCode),
+        ),
+      );
   }
   return clear.length;
 }

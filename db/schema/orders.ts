@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  foreignKey,
   index,
   integer,
   pgEnum,
@@ -19,12 +20,13 @@ import {
   isoCurrency,
   minorUnits,
   nonNegative,
+  secretText,
   updatedAt,
 } from './columns.ts';
 import { calendarEntries, tickets } from './calendar.ts';
 import { cartLines } from './cart.ts';
 import { products } from './catalogue.ts';
-import { pages } from './pages.ts';
+import { pages, pageSumupCredentials } from './pages.ts';
 
 export const orderStatuses = ['pending', 'paid', 'failed', 'expired', 'cancelled'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
@@ -53,6 +55,14 @@ export const orders = pgTable(
     sessionId: text('session_id'),
     /** The page whose merchant is paid; null for a global checkout (the default merchant). */
     pageId: integer('page_id').references(() => pages.id),
+    /**
+     * The SumUp merchant the order was made for, so that its checkout is read, closed and
+     * refunded with that merchant's key even after the page (or the default merchant) changes:
+     * the page's current merchant, or the default merchant for a global order. Null for an
+     * order made before it was kept (for a global one: the default merchant of the time), or
+     * for a page that had no credentials yet: then whichever merchant pays now.
+     */
+    sumupMerchantCode: secretText('sumup_merchant_code'),
     status: orderStatus('status').notNull().default('pending'),
     refundState: refundState('refund_state'),
     currency: currency().notNull(),
@@ -78,6 +88,13 @@ export const orders = pgTable(
     unique('orders_checkout_reference_key').on(t.checkoutReference),
     unique('orders_sumup_checkout_id_key').on(t.sumupCheckoutId),
     hasShopper('orders_has_shopper', t.userId, t.sessionId),
+    // A page's order names a merchant whose credentials the page keeps (MATCH SIMPLE: a
+    // global order, with no page, is not checked).
+    foreignKey({
+      name: 'orders_page_merchant_fkey',
+      columns: [t.pageId, t.sumupMerchantCode],
+      foreignColumns: [pageSumupCredentials.pageId, pageSumupCredentials.merchantCode],
+    }),
     nonNegative('orders_total_non_negative', t.totalMinor),
     isoCurrency('orders_currency_iso', t.currency),
     check('orders_paid_has_time', sql`${t.status} <> 'paid' OR ${t.paidAt} IS NOT NULL`),

@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import {
   createdAt,
   currency,
@@ -55,16 +64,22 @@ export const pagePaymentSettings = pgTable(
 );
 
 /**
- * A page's SumUp credentials. A table of their own, so that no query of pages or settings
- * ever selects them; the API key sealed with CREDENTIALS_KEYS (db/queries/sumup-credentials.ts).
+ * A page's SumUp credentials: one row per merchant the page has been paid through, the one it
+ * pays now `current`. A table of their own, so that no query of pages or settings ever selects
+ * them; the API key sealed with CREDENTIALS_KEYS (db/queries/sumup-credentials.ts). Earlier
+ * merchants are kept because their orders still need them: each order names the merchant it
+ * was made for (`orders.sumup_merchant_code`), and reads, closes and refunds it with that
+ * merchant's key, whatever the page pays now.
  */
 export const pageSumupCredentials = pgTable(
   'page_sumup_credentials',
   {
     pageId: integer('page_id')
-      .primaryKey()
+      .notNull()
       .references(() => pages.id, { onDelete: 'cascade' }),
     merchantCode: secretText('merchant_code').notNull(),
+    /** The merchant the page's new checkouts pay; one per page at most. */
+    current: boolean('current').notNull().default(true),
     /** AES-256-GCM under a key of CREDENTIALS_KEYS, with the key's id (db/sealed.ts). */
     apiKeySealed: text('api_key_sealed'),
     /** What may be shown of the key. */
@@ -76,6 +91,10 @@ export const pageSumupCredentials = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    primaryKey({ name: 'page_sumup_credentials_pkey', columns: [t.pageId, t.merchantCode] }),
+    uniqueIndex('page_sumup_credentials_current_key')
+      .on(t.pageId)
+      .where(sql`${t.current}`),
     check(
       'page_sumup_credentials_key_sealed_or_clear',
       sql`(${t.apiKeySealed} IS NULL) <> (${t.apiKey} IS NULL) AND (${t.apiKeySealed} IS NULL) = (${t.apiKeyLast4} IS NULL)`,
