@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import { codecServer, type CodecServerSettings } from '../temporal/codec-server.ts';
-import { requireAdmin, requireShopper, type AuthSettings } from './auth.ts';
+import { adminOf, requireAdmin, requireShopper, type AuthSettings } from './auth.ts';
 import { auditAdmin } from './audit.ts';
 import { adminEndpoints } from './routes/admin.ts';
 import { availabilityEndpoints } from './routes/availability.ts';
@@ -136,7 +136,17 @@ export function createApp(deps: ApiDependencies): express.Express {
   // The admin API: every answer audited, the refusals of a credential included.
   const admin = express.Router();
   admin.use(auditAdmin(deps.db), requireAdmin(deps.auth), ...jsonBody);
-  admin.use(routerOf(endpoints.filter((e) => e.spec.access === 'admin')));
+  // An admin's keys are the credential's own: two admins' same key are two requests.
+  const adminKeys = idempotency(deps.db, {
+    owner: (res) => `admin:${adminOf(res)}`,
+    required: true,
+  });
+  admin.use(
+    routerOf(
+      endpoints.filter((e) => e.spec.access === 'admin'),
+      adminKeys,
+    ),
+  );
   admin.use((_req, _res, next) => next(new ApiProblem(404, 'not_found', 'No such resource.')));
   // Only its own paths pass through its credential and its audit.
   app.use((req, res, next) => (req.path.startsWith('/v1/admin/') ? admin(req, res, next) : next()));

@@ -4,7 +4,8 @@ import { recordAdminAction } from '../db/queries/admin-audit.ts';
 
 /**
  * Audits every answer of the admin API before it leaves: the record is written first, so an
- * answer the caller saw is always on record (a failed write answers 500 instead).
+ * answer the caller saw is always on record (a failed write answers 500 instead). Every
+ * answer goes through `res.send`, a replayed one (api/idempotency.ts) included.
  */
 export function auditAdmin(db: Database): RequestHandler {
   return (req, res, next) => {
@@ -37,7 +38,13 @@ export function auditAdmin(db: Database): RequestHandler {
       recordAdminAction(db, {
         actor: (res.locals.admin as string | undefined) ?? 'unauthenticated',
         action: `${req.method} ${req.baseUrl}${route ?? req.path}`,
-        request: { path: req.originalUrl.split('?')[0], body: req.body as unknown },
+        request: {
+          path: req.originalUrl.split('?')[0],
+          body: req.body as unknown,
+          // A retry answered what its Idempotency-Key was first answered (api/idempotency.ts):
+          // on record too, and told apart from the action it repeats.
+          ...(res.get('idempotent-replayed') === 'true' ? { replayed: true } : {}),
+        },
         status: res.statusCode,
         answer,
       }).then(

@@ -32,6 +32,12 @@ export interface EndpointSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * `required`: the request must carry an `Idempotency-Key` (api/idempotency.ts, mounted by
+   * `routerOf`), and a retry with it is answered what the first was. The storefront's
+   * mutating requests take one without this (optional, for the whole storefront).
+   */
+  idempotencyKey?: 'required';
   /** The answers a client can act on; the common problems (401, 415, 429, 500) are implied. */
   responses: Record<number, ResponseSpec>;
 }
@@ -73,10 +79,22 @@ export function endpoint<
   return { spec, handler, before };
 }
 
-export function routerOf(endpoints: Endpoint[]): express.Router {
+/**
+ * The endpoints on a router; `keys` (api/idempotency.ts with `required`) before the handler
+ * of each that requires an `Idempotency-Key`, after its own `before` (a body parser of its
+ * own must have read the body that the key's fingerprint covers).
+ */
+export function routerOf(endpoints: Endpoint[], keys?: RequestHandler): express.Router {
   const router = express.Router();
   for (const { spec, before, handler } of endpoints) {
-    router[spec.method](spec.path, ...before, handler);
+    const keyed = spec.idempotencyKey === 'required';
+    if (keyed && !keys) {
+      // A wiring mistake, found at startup rather than as an unguarded refund.
+      throw new Error(
+        `${spec.method} ${spec.path} requires an Idempotency-Key: give routerOf keys`,
+      );
+    }
+    router[spec.method](spec.path, ...before, ...(keyed ? [keys!] : []), handler);
   }
   return router;
 }

@@ -34,20 +34,29 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
   });
 }
 
-/** The storefront's mutating requests take an Idempotency-Key (api/idempotency.ts). */
-const takesIdempotencyKey = ({ spec }: Endpoint) =>
-  spec.access === 'shopper' && spec.method !== 'get';
-const idempotencyKeyParameter = {
+/**
+ * Whether the endpoint takes an Idempotency-Key (api/idempotency.ts): the storefront's
+ * mutating requests may send one; an endpoint that says so (an admin's refund) must.
+ */
+const idempotencyKeyOf = ({ spec }: Endpoint): 'optional' | 'required' | undefined =>
+  spec.idempotencyKey ??
+  (spec.access === 'shopper' && spec.method !== 'get' ? 'optional' : undefined);
+const idempotencyKeyParameter = (takes: 'optional' | 'required') => ({
   name: IDEMPOTENCY_HEADER,
   in: 'header',
-  required: false,
+  required: takes === 'required',
   description:
+    (takes === 'required'
+      ? 'Required (428 `idempotency_key_required` without one): a new key for each new ' +
+        'action, the same key for a retry of it. '
+      : '') +
     'Makes a retry safe (IETF draft "The Idempotency-Key HTTP Header Field"): the first answer ' +
-    'is kept 24 hours per shopper and key and replayed to a retry with the same request ' +
-    '(`Idempotent-Replayed: true`); the same key with another request is 422 ' +
-    '`idempotency_key_reused`, and while the first is in flight 409 `idempotency_key_in_flight`.',
+    'is kept 24 hours per credential and key (a shopper, or an admin credential) and replayed ' +
+    'to a retry with the same request (`Idempotent-Replayed: true`); the same key with another ' +
+    'request (another body or path) is 422 `idempotency_key_reused`, and while the first is in ' +
+    'flight 409 `idempotency_key_in_flight`.',
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
-};
+});
 
 function responses(endpoint: Endpoint) {
   const { spec } = endpoint;
@@ -56,7 +65,8 @@ function responses(endpoint: Endpoint) {
     ...(spec.access === 'admin' ? problemResponses(401, 403) : {}),
     ...(spec.body && spec.access !== 'public' ? problemResponses(413, 415) : {}),
     ...(endpoint.before.length > 0 ? problemResponses(429) : {}),
-    ...(takesIdempotencyKey(endpoint) ? problemResponses(409, 422) : {}),
+    ...(idempotencyKeyOf(endpoint) ? problemResponses(409, 422) : {}),
+    ...(idempotencyKeyOf(endpoint) === 'required' ? problemResponses(428) : {}),
     ...problemResponses(500),
   };
   return Object.fromEntries(
@@ -98,7 +108,9 @@ export function buildOpenApi(endpoints: Endpoint[], version: string) {
       parameters: [
         ...parameters(spec.params, 'path'),
         ...parameters(spec.query, 'query'),
-        ...(takesIdempotencyKey(endpoint) ? [idempotencyKeyParameter] : []),
+        ...(idempotencyKeyOf(endpoint)
+          ? [idempotencyKeyParameter(idempotencyKeyOf(endpoint)!)]
+          : []),
       ],
       ...(spec.body
         ? {

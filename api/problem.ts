@@ -71,6 +71,7 @@ const problemMeanings: Record<number, string> = {
   409: 'In a state that does not allow this.',
   413: 'Body too large.',
   422: 'The Idempotency-Key was used for another request.',
+  428: 'An Idempotency-Key is required.',
   405: 'This path does not take this method: see Allow.',
   415: 'Not application/json.',
   429: 'Rate limited: see Retry-After.',

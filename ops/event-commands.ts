@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY_FORMAT } from '../db/queries/idempotency.ts';
 import type { RefundRequest } from '../workflows/order-messages.ts';
 import { parseCommandLine, UsageError } from './usage.ts';
 
@@ -12,11 +13,22 @@ export type EventCommand =
   | { name: 'events failed'; limit: number }
   | { name: 'events replay'; id?: number; since?: Date }
   | { name: 'tickets check-in'; code: string; entryId?: number }
-  | { name: 'orders refund' | 'orders cancel'; orderId: number; request: RefundRequest }
+  | ({ name: 'orders refund' | 'orders cancel'; orderId: number; request: RefundRequest } & Keyed)
   | { name: 'bookings accept'; entryId: number }
-  | { name: 'bookings decline'; entryId: number; reason: string }
+  | ({ name: 'bookings decline'; entryId: number; reason: string } & Keyed)
   | { name: 'refunds owed'; limit: number }
   | { name: 'refunds handled'; id: number };
+
+/**
+ * A refund's command retried: `--idempotency-key` as an earlier run printed it. Absent, the
+ * run makes a new key (ops/with-database.ts).
+ */
+interface Keyed {
+  idempotencyKey?: string;
+}
+
+/** The commands that refund, each under an idempotency key of its own run or retried. */
+const keyedCommands: readonly string[] = ['orders refund', 'orders cancel', 'bookings decline'];
 
 /** The commands that work on PostgreSQL rather than Temporal. */
 export const eventCommandGroups = [
@@ -50,7 +62,14 @@ export function parseEventCommand(argv: string[]): EventCommand {
     amount: { type: 'string' },
     reason: { type: 'string' },
     force: { type: 'boolean' },
+    'idempotency-key': { type: 'string' },
   });
+  const retried = values['idempotency-key'];
+  if (retried !== undefined && !IDEMPOTENCY_KEY_FORMAT.test(retried)) {
+    throw new UsageError('--idempotency-key needs 1 to 255 visible ASCII characters');
+  }
+  /** The key to retry with, for the commands that refund. */
+  const keyed = (): Keyed => (retried === undefined ? {} : { idempotencyKey: retried });
   const reason = () => {
     if (!values.reason?.trim()) throw new UsageError(`${name} needs --reason <why>`);
     return values.reason.trim();
@@ -58,6 +77,9 @@ export function parseEventCommand(argv: string[]): EventCommand {
   const [group, action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra.join(' ')}`);
   const name = `${group} ${action ?? ''}`.trim();
+  if (retried !== undefined && !keyedCommands.includes(name)) {
+    throw new UsageError(`${name} takes no --idempotency-key`);
+  }
   switch (name) {
     case 'subscribers add':
       if (!values.url) throw new UsageError('subscribers add needs --url <url>');
@@ -122,6 +144,7 @@ export function parseEventCommand(argv: string[]): EventCommand {
             amountMinor: number('--amount', values.amount),
             reason: reason(),
           },
+          ...keyed(),
         };
       }
       const lines = values.item!.map((item) => {
@@ -140,6 +163,7 @@ export function parseEventCommand(argv: string[]): EventCommand {
           reason: reason(),
           ...(values.force ? { force: true } : {}),
         },
+        ...keyed(),
       };
     }
     case 'orders cancel':
@@ -147,11 +171,12 @@ export function parseEventCommand(argv: string[]): EventCommand {
         name,
         orderId: number('--order', values.order),
         request: { kind: 'cancel', reason: reason(), ...(values.force ? { force: true } : {}) },
+        ...keyed(),
       };
     case 'bookings accept':
       return { name, entryId: number('--entry', values.entry) };
     case 'bookings decline':
-      return { name, entryId: number('--entry', values.entry), reason: reason() };
+      return { name, entryId: number('--entry', values.entry), reason: reason(), ...keyed() };
     default:
       throw new UsageError(`unknown command: ${name}`);
   }

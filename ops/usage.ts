@@ -42,6 +42,12 @@ Events and their subscribers (in PostgreSQL: DATABASE_URL, CREDENTIALS_KEYS):
   orders refund --order <id> (--item <itemId[:quantity]>… [--force] | --amount <minor>) --reason <why>
   orders cancel --order <id> --reason <why> [--force]   refund all that is left
   bookings accept --entry <id> | decline --entry <id> --reason <why>
+                  orders refund, orders cancel and bookings decline each run under an
+                  idempotency key, as the admin API requires an Idempotency-Key header: a new
+                  key per run, printed with the answer (and with a failure) as
+                  "idempotencyKey". [--idempotency-key <key>] retries that run: the same
+                  command answers the same refund and changes nothing; another command with
+                  it is refused (exit 1, "idempotency_key_reused")
   refunds owed [--limit <n>]    refunds not yet paid back, oldest first, each with how to settle it
   refunds handled --id <refund id>  an admin's refund was paid back by hand (audited as ops)
 

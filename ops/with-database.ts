@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { acceptBooking, bookingOrderId } from '../activities/calendar/bookings.ts';
 import { checkoutDataConverter } from '../temporal/data-converter.ts';
 import { askOrder } from '../temporal/order-actions.ts';
-import type { RefundRequest } from '../workflows/order-messages.ts';
+import type { RefundAnswer, RefundRequest } from '../workflows/order-messages.ts';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.ts';
 import { readEnv } from '../config/read-env.ts';
 import { connectDatabase } from '../db/client.ts';
@@ -21,6 +21,12 @@ import {
 import type { EventCommand } from './event-commands.ts';
 import { checkInTicket } from '../activities/calendar/check-in.ts';
 import { recordAdminAction } from '../db/queries/admin-audit.ts';
+import {
+  claimIdempotencyKey,
+  keepAnswer,
+  releaseKey,
+  requestFingerprint,
+} from '../db/queries/idempotency.ts';
 import { markAdminRefundHandled, owedRefunds } from '../activities/orders/mark-refund-handled.ts';
 
 const schema = z.object({
@@ -51,6 +57,13 @@ async function withClient<T>(
   } finally {
     await connection.close();
   }
+}
+
+/** Why an ops command was not done, as it prints on stderr. */
+interface Problem {
+  kind: 'problem';
+  error: string;
+  message: string;
 }
 
 const writeLine = (stream: NodeJS.WriteStream, value: unknown) =>
@@ -95,6 +108,111 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
     }
     emit(printed);
     return 0;
+  };
+  /**
+   * An admin's refund, cancel or decline, under an idempotency key by the rule the admin API
+   * keeps (db/queries/idempotency.ts), owned by `ops`: a new key for each run unless
+   * `--idempotency-key` retries one, printed with the answer (and with a failure) so that a
+   * person can retry. The same key with the same command answers what it first did and
+   * changes nothing; with another command it is refused.
+   */
+  const refundOnce = async (
+    command: Extract<
+      EventCommand,
+      { name: 'orders refund' | 'orders cancel' | 'bookings decline' }
+    >,
+  ): Promise<number> => {
+    const { idempotencyKey = randomUUID(), ...asked } = command;
+    const mine = { owner: 'ops', key: idempotencyKey };
+    const request =
+      asked.name === 'bookings decline'
+        ? { entryId: asked.entryId, reason: asked.reason }
+        : { orderId: asked.orderId, request: asked.request };
+    /** What is printed for an answer: the refund, or why not; with the key either way. */
+    const printedOf = (answer: RefundAnswer | Problem) => {
+      if (answer.kind === 'recorded' || answer.kind === 'nothing_owed') {
+        return { ...answer, idempotencyKey };
+      }
+      if (answer.kind === 'refused') return { error: answer.code, ...answer, idempotencyKey };
+      return { error: answer.error, message: answer.message, idempotencyKey };
+    };
+    const claim = await claimIdempotencyKey(db, {
+      ...mine,
+      fingerprint: requestFingerprint(`ops ${asked.name}`, request),
+    });
+    if (claim.kind === 'reused' || claim.kind === 'in_flight') {
+      const problem: Problem =
+        claim.kind === 'reused'
+          ? {
+              kind: 'problem',
+              error: 'idempotency_key_reused',
+              message: 'This idempotency key was used for another command.',
+            }
+          : {
+              kind: 'problem',
+              error: 'idempotency_key_in_flight',
+              message: 'A command with this idempotency key is still being answered.',
+            };
+      const status = claim.kind === 'reused' ? 422 : 409;
+      return await audited(request, status, problem, printedOf(problem));
+    }
+    if (claim.kind === 'replay') {
+      const { status, body } = claim.answer;
+      const answer = JSON.parse(body!) as RefundAnswer | Problem;
+      // On the audit too, told apart from the action it repeats, as the admin API does.
+      return await audited({ ...request, replayed: true }, status, answer, {
+        ...printedOf(answer),
+        replayed: true,
+      });
+    }
+    let status: number;
+    let answer: RefundAnswer | Problem;
+    try {
+      const orderId =
+        asked.name === 'bookings decline' ? await bookingOrderId(db, asked.entryId) : asked.orderId;
+      const refund: RefundRequest =
+        asked.name === 'bookings decline'
+          ? { kind: 'decline', entryId: asked.entryId, reason: asked.reason }
+          : asked.request;
+      if (orderId === undefined) {
+        // As the API answers it, and without starting a workflow for no order.
+        answer = {
+          kind: 'problem',
+          error: 'booking_not_found',
+          message: 'No booking of an order has that id.',
+        };
+        status = 404;
+      } else {
+        answer = await withClient(config, (client, taskQueue) =>
+          askOrder(client, taskQueue, {
+            orderId,
+            request: refund,
+            actor: 'ops',
+            // The refund row's own key (`admin:ops:<key>`) makes a retry the same refund
+            // even if the key's kept answer is gone.
+            requestId: `${mine.owner}:${idempotencyKey}`,
+          }),
+        );
+        // As the API answers: 202 a refund to send, 200 done with nothing owed.
+        status =
+          answer.kind === 'recorded' ? 202 : answer.kind === 'nothing_owed' ? 200 : answer.status;
+      }
+      await keepAnswer(db, mine, {
+        status,
+        contentType: 'application/json',
+        body: JSON.stringify(answer),
+      });
+    } catch (error) {
+      // Not done, or not known to be: the key is free for a retry, which is printed.
+      await releaseKey(db, mine).catch(() => undefined);
+      writeLine(process.stderr, {
+        error: 'unexpected',
+        message: (error as Error).message,
+        idempotencyKey,
+      });
+      return 1;
+    }
+    return await audited(request, status, answer, printedOf(answer));
   };
   try {
     switch (command.name) {
@@ -165,35 +283,8 @@ export async function runWithDatabase(command: EventCommand): Promise<number> {
       }
       case 'orders refund':
       case 'orders cancel':
-      case 'bookings decline': {
-        let orderId: number;
-        let request: RefundRequest;
-        if (command.name === 'bookings decline') {
-          const owner = await bookingOrderId(db, command.entryId);
-          if (owner === undefined) {
-            // As the API answers it, and without starting a workflow for no order.
-            writeLine(process.stderr, {
-              error: 'booking_not_found',
-              message: 'No booking of an order has that id.',
-            });
-            return 1;
-          }
-          orderId = owner;
-          request = { kind: 'decline', entryId: command.entryId, reason: command.reason };
-        } else {
-          ({ orderId, request } = command);
-        }
-        const answer = await withClient(config, (client, taskQueue) =>
-          askOrder(client, taskQueue, { orderId, request, actor: 'ops', requestId: randomUUID() }),
-        );
-        // As the API answers: 202 a refund to send, 200 done with nothing owed.
-        return await audited(
-          { orderId, request },
-          answer.kind === 'recorded' ? 202 : answer.kind === 'nothing_owed' ? 200 : answer.status,
-          answer,
-          answer.kind === 'refused' ? { error: answer.code, ...answer } : answer,
-        );
-      }
+      case 'bookings decline':
+        return await refundOnce(command);
       case 'bookings accept': {
         const accepted = await acceptBooking(db, command.entryId);
         return await audited(

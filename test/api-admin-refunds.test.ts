@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentSettings } from '../activities/payments/checkout-payments.ts';
 import {
+  adminAudit,
   calendarEntries,
   orderItems,
   orders,
@@ -107,15 +108,21 @@ async function withPaidOrder(
   );
 }
 
-const refund = (orderId: number, body: object, headers: Record<string, string> = {}) =>
-  api.admin(`/v1/admin/orders/${orderId}/refunds`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers,
-  });
+/** A fresh Idempotency-Key: a new action, as an admin's every click is. */
+const newKey = () => ({ 'idempotency-key': randomUUID() });
+/** An admin's POST, with a fresh key unless `headers` say otherwise (`{}`: none). */
+const post = (path: string, body: object, headers: Record<string, string> = newKey()) =>
+  api.admin(path, { method: 'POST', body: JSON.stringify(body), headers });
+const refund = (orderId: number, body: object, headers?: Record<string, string>) =>
+  post(`/v1/admin/orders/${orderId}/refunds`, body, headers);
+const cancel = (orderId: number, body: object, headers?: Record<string, string>) =>
+  post(`/v1/admin/orders/${orderId}/cancel`, body, headers);
+const decline = (entryId: number, body: object, headers?: Record<string, string>) =>
+  post(`/v1/admin/bookings/${entryId}/decline`, body, headers);
 interface Answer {
   code: string;
-  fields: { field: string }[];
+  /** Absent from an answer that is not a problem. */
+  fields?: { field: string }[];
   amountLeftMinor?: number;
 }
 const answerOf = async (res: Response) => [res.status, (await res.json()) as Answer] as const;
@@ -189,20 +196,14 @@ describe('refunding a paid order', () => {
       for (const [body, status, code, field] of cases) {
         const [got, problem] = await answerOf(await refund(orderId, body));
         expect([got, problem.code], JSON.stringify(body)).toEqual([status, code]);
-        if (field) expect(problem.fields[0]!.field).toBe(field);
+        if (field) expect(problem.fields?.[0]?.field).toBe(field);
         if (code === 'refund_exceeds_paid') expect(problem.amountLeftMinor).toBe(left);
       }
 
       // Cancel: all that is left, once; then nothing is.
-      const cancel = await api.admin(`/v1/admin/orders/${orderId}/cancel`, {
-        method: 'POST',
-        body: JSON.stringify({ reason: 'event moved' }),
-      });
-      expect(await cancel.json()).toMatchObject({ state: 'due', amountMinor: left });
-      const again = await api.admin(`/v1/admin/orders/${orderId}/cancel`, {
-        method: 'POST',
-        body: JSON.stringify({ reason: 'twice' }),
-      });
+      const cancelled = await cancel(orderId, { reason: 'event moved' });
+      expect(await cancelled.json()).toMatchObject({ state: 'due', amountMinor: left });
+      const again = await cancel(orderId, { reason: 'twice' });
       expect(((await again.json()) as { code: string }).code).toBe('nothing_left_to_refund');
       await expect
         .poll(() => refundedAtSumup(sumupId).reduce((a, b) => a + b, 0), { timeout: 15_000 })
@@ -264,12 +265,9 @@ describe('refunding a paid order', () => {
         });
         expect(await accepted.json()).toEqual({ entryId, state: 'confirmed' });
         expect(await entryState(entryId)).toBe('confirmed');
-        const again = await api.admin(`/v1/admin/bookings/${entryId}/decline`, {
-          method: 'POST',
-          body: JSON.stringify({ reason: 'too late' }),
-        });
+        const again = await decline(entryId, { reason: 'too late' });
         const [status, problem] = await answerOf(again);
-        expect([status, problem.code, problem.fields[0]!.field]).toEqual([
+        expect([status, problem.code, problem.fields?.[0]?.field]).toEqual([
           409,
           'booking_not_provisional',
           'path.entryId',
@@ -280,10 +278,7 @@ describe('refunding a paid order', () => {
     await withPaidOrder(
       async ({ orderId, sumupId, items, shopper }) => {
         const entryId = bookingOf(items);
-        const declined = await api.admin(`/v1/admin/bookings/${entryId}/decline`, {
-          method: 'POST',
-          body: JSON.stringify({ reason: 'The room is closed that day' }),
-        });
+        const declined = await decline(entryId, { reason: 'The room is closed that day' });
         expect(await declined.json()).toMatchObject({ state: 'due', amountMinor: 4000 });
         expect(await entryState(entryId)).toBe('declined');
         await expect.poll(() => refundedAtSumup(sumupId), { timeout: 15_000 }).toEqual([4000]);
@@ -476,8 +471,172 @@ describe('refunding a paid order', () => {
     const asStorefront = await api.call('/v1/admin/orders/1/refunds', {
       method: 'POST',
       body: JSON.stringify({ amountMinor: 1, reason: 'x' }),
+      headers: newKey(),
     });
     expect(asStorefront.status).toBe(403);
     await asStorefront.arrayBuffer();
+  });
+});
+
+describe("an admin's Idempotency-Key", () => {
+  const refundRows = (orderId: number) =>
+    db().select().from(refunds).where(eq(refunds.orderId, orderId));
+  interface Refunded {
+    refundId: number;
+    state: string;
+    amountMinor: number;
+    currency: string;
+  }
+
+  /**
+   * The double click: `body` twice at once under one key, and once more after both were
+   * answered. Answers the first refund; the other two are it again, or (while it was being
+   * answered) 409 in flight, and the last is its replay.
+   */
+  async function doubleClickThenRetry(orderId: number, body: object) {
+    const key = newKey();
+    const atOnce = await Promise.all([refund(orderId, body, key), refund(orderId, body, key)]);
+    const answers = await Promise.all(
+      atOnce.map(async (res) => [res.status, (await res.json()) as Refunded & Answer] as const),
+    );
+    const [, first] = answers.find(([status]) => status === 202)!;
+    for (const [status, answer] of answers) {
+      // Either the first request's own answer or its replay; or the first was not done yet.
+      if (status === 202) expect(answer).toEqual(first);
+      else expect([status, answer.code]).toEqual([409, 'idempotency_key_in_flight']);
+    }
+    const retry = await refund(orderId, body, key);
+    expect([retry.status, retry.headers.get('idempotent-replayed'), await retry.json()]).toEqual([
+      202,
+      'true',
+      first,
+    ]);
+    return { key, first };
+  }
+
+  it('is required: a refund, a cancel or a decline without one is 428, and changes nothing', async () => {
+    await withPaidOrder(
+      async ({ orderId, sumupId, items }) => {
+        const mugs = items.find((i) => i.kind === 'product')!;
+        const entryId = bookingOf(items);
+        const refused = [
+          await refund(orderId, { lines: [{ itemId: mugs.id, quantity: 1 }], reason: 'x' }, {}),
+          await refund(orderId, { amountMinor: 100, reason: 'x' }, {}),
+          await cancel(orderId, { reason: 'x' }, {}),
+          await decline(entryId, { reason: 'x' }, {}),
+        ];
+        for (const res of refused) {
+          const [status, problem] = await answerOf(res);
+          expect([status, problem.code, problem.fields?.[0]?.field]).toEqual([
+            428,
+            'idempotency_key_required',
+            'header.idempotency-key',
+          ]);
+        }
+        expect(await refundRows(orderId)).toEqual([]);
+        expect(await entryState(entryId)).toBe('provisional');
+        const [mugsAfter] = await db().select().from(orderItems).where(eq(orderItems.id, mugs.id));
+        expect(mugsAfter!.refundedQuantity).toBe(0);
+        expect(refundedAtSumup(sumupId)).toEqual([]);
+      },
+      { booking: true },
+    );
+  });
+
+  it('makes one mug of three, clicked twice at once and retried, one refund, once at SumUp; the retry is audited', async () => {
+    await withPaidOrder(async ({ orderId, sumupId, items }) => {
+      const mugs = items.find((i) => i.kind === 'product')!;
+      const { first } = await doubleClickThenRetry(orderId, {
+        lines: [{ itemId: mugs.id, quantity: 1 }],
+        reason: 'chipped',
+      });
+      expect(first).toEqual({
+        refundId: expect.any(Number),
+        state: 'due',
+        amountMinor: 850,
+        currency: 'GBP',
+      });
+      await expect.poll(() => refundedAtSumup(sumupId), { timeout: 15_000 }).toEqual([850]);
+      const rows = await refundRows(orderId);
+      expect(rows.map((r) => [r.id, r.amountMinor])).toEqual([[first.refundId, 850]]);
+      const [mugsAfter] = await db().select().from(orderItems).where(eq(orderItems.id, mugs.id));
+      expect(mugsAfter!.refundedQuantity).toBe(1);
+
+      // Every answer on record, the replay told apart; the 409 of the two at once, if any, too.
+      const audited = (await db().select().from(adminAudit)).filter(
+        (a) => a.request.path === `/v1/admin/orders/${orderId}/refunds`,
+      );
+      expect(audited).toHaveLength(3);
+      const replays = audited.filter((a) => a.request.replayed === true);
+      expect(replays.length).toBeGreaterThanOrEqual(1);
+      for (const replay of replays) {
+        expect([replay.actor, replay.status, replay.answer]).toEqual(['door', 202, first]);
+      }
+    });
+  });
+
+  it('refuses the same key with another body or on another path (422), refunding nothing more', async () => {
+    await withPaidOrder(async ({ orderId, items }) => {
+      const mugs = items.find((i) => i.kind === 'product')!;
+      const key = newKey();
+      const first = await refund(
+        orderId,
+        { lines: [{ itemId: mugs.id, quantity: 1 }], reason: 'chipped' },
+        key,
+      );
+      expect(first.status).toBe(202);
+      await first.arrayBuffer();
+      const reused = [
+        await refund(
+          orderId,
+          { lines: [{ itemId: mugs.id, quantity: 2 }], reason: 'chipped' },
+          key,
+        ),
+        await refund(orderId, { amountMinor: 850, reason: 'chipped' }, key),
+        await cancel(orderId, { reason: 'chipped' }, key),
+      ];
+      for (const res of reused) {
+        const [status, problem] = await answerOf(res);
+        expect([status, problem.code, problem.fields?.[0]?.field]).toEqual([
+          422,
+          'idempotency_key_reused',
+          'header.idempotency-key',
+        ]);
+      }
+      expect((await refundRows(orderId)).map((r) => r.amountMinor)).toEqual([850]);
+      const [mugsAfter] = await db().select().from(orderItems).where(eq(orderItems.id, mugs.id));
+      expect(mugsAfter!.refundedQuantity).toBe(1);
+    });
+  });
+
+  it("makes a goodwill amount, clicked twice at once and retried, one refund; another amount with its key is 422, but another admin's same key is theirs", async () => {
+    await withPaidOrder(async ({ orderId, sumupId }) => {
+      const body = { amountMinor: 100, reason: 'sorry for the wait' };
+      const { key, first } = await doubleClickThenRetry(orderId, body);
+      expect(first).toMatchObject({ state: 'due', amountMinor: 100 });
+      const [status, problem] = await answerOf(
+        await refund(orderId, { ...body, amountMinor: 200 }, key),
+      );
+      expect([status, problem.code]).toEqual([422, 'idempotency_key_reused']);
+      // Another admin's key of the same spelling is theirs: a refund of its own.
+      const other = await api.admin(
+        `/v1/admin/orders/${orderId}/refunds`,
+        { method: 'POST', body: JSON.stringify({ ...body, amountMinor: 200 }), headers: key },
+        'till',
+      );
+      expect([other.status, other.headers.get('idempotent-replayed')]).toEqual([202, null]);
+      const { refundId: tills } = (await other.json()) as Refunded;
+      await expect
+        .poll(() => refundedAtSumup(sumupId).sort(), { timeout: 15_000 })
+        .toEqual([100, 200]);
+      expect(
+        (await refundRows(orderId)).map((r) => [r.id, r.amountMinor, r.requestedBy]).sort(),
+      ).toEqual(
+        [
+          [first.refundId, 100, 'door'],
+          [tills, 200, 'till'],
+        ].sort(),
+      );
+    });
   });
 });

@@ -112,6 +112,33 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it("requires an Idempotency-Key on an admin's refund, cancel and decline, and on no other admin operation", async () => {
+    const doc = await document();
+    const keyed = operations(doc).filter(({ op }) =>
+      op.parameters.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'),
+    );
+    expect(
+      keyed
+        .filter(({ path }) => path.startsWith('/v1/admin/'))
+        .map(({ method, path, op }) => [
+          `${method.toUpperCase()} ${path}`,
+          op.parameters.find((p) => p.name === 'Idempotency-Key')!.required,
+          ['409', '422', '428'].filter((status) => status in op.responses),
+        ]),
+    ).toEqual(
+      [
+        'POST /v1/admin/orders/{orderId}/refunds',
+        'POST /v1/admin/orders/{orderId}/cancel',
+        'POST /v1/admin/bookings/{entryId}/decline',
+      ].map((operation) => [operation, true, ['409', '422', '428']]),
+    );
+    // The storefront's stays optional: without one, a request is as it always was.
+    for (const { path, op } of keyed.filter(({ path }) => !path.startsWith('/v1/admin/'))) {
+      expect(op.parameters.find((p) => p.name === 'Idempotency-Key')!.required, path).toBe(false);
+      expect(op.responses, path).not.toHaveProperty('428');
+    }
+  });
+
   it('is generated from the schemas that validate: what it forbids, the server refuses', async () => {
     const doc = await document();
     const booking = doc.paths['/v1/cart/bookings']!.post!.requestBody!.content['application/json']

@@ -441,6 +441,97 @@ describe('npm run ops', () => {
     );
   });
 
+  it('prints the key of a refund: retried with it, the same refund and nothing more; another command with it is refused', async () => {
+    const shop = await shopPayingEmulator(db(), { seats: 5 });
+    const shopper = { userId: `u-${randomUUID()}` };
+    await shop.addMug(shopper, 3);
+    await ctx.withWorker(async () => {
+      const { view, handle } = await startedCheckout({ shopper, scope: { pageId: shop.page.id } });
+      const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
+      await f.control(`/checkouts/${sumupId}/pay`);
+      await handle.signal(sumupWebhookSignal);
+      await expect.poll(async () => (await handle.query(checkoutStatusQuery)).state).toBe('paid');
+      const orderId = view.orderId!;
+      const [mugs] = await db().select().from(orderItems).where(eq(orderItems.orderId, orderId));
+      const [first] = succeeded(await refundOneMug(orderId, mugs!.id)) as {
+        refundId: number;
+        idempotencyKey: string;
+      }[];
+      expect(first).toMatchObject({ kind: 'recorded', amountMinor: 850 });
+      const { idempotencyKey: key } = first!;
+      expect(key).toMatch(/^[0-9a-f-]{36}$/);
+      // Each run is a new key: the same command without one is another refund.
+      const withKey = (...args: string[]) => ops(...args, '--idempotency-key', key);
+
+      // The same command again with its key: the same refund, said to be a replay.
+      const retried = succeeded(
+        await withKey(
+          'orders',
+          'refund',
+          '--order',
+          String(orderId),
+          '--item',
+          `${mugs!.id}:1`,
+          '--reason',
+          'chipped',
+        ),
+      );
+      expect(retried).toEqual([{ ...first, replayed: true }]);
+
+      // Another command with it: refused, exit 1, and nothing done.
+      for (const other of [
+        [
+          'orders',
+          'refund',
+          '--order',
+          String(orderId),
+          '--item',
+          `${mugs!.id}:2`,
+          '--reason',
+          'chipped',
+        ],
+        ['orders', 'refund', '--order', String(orderId), '--amount', '100', '--reason', 'chipped'],
+        ['orders', 'cancel', '--order', String(orderId), '--reason', 'chipped'],
+      ]) {
+        const refused = await withKey(...other);
+        expect([refused.code, refused.stdout, lines(refused.stderr)], other.join(' ')).toEqual([
+          1,
+          '',
+          [expect.objectContaining({ error: 'idempotency_key_reused', idempotencyKey: key })],
+        ]);
+      }
+      await expect
+        .poll(
+          () => f.emulator.store.find(sumupId)!.transactions[0]!.refunds.map((r) => r.amountMinor),
+          {
+            timeout: 15_000,
+          },
+        )
+        .toEqual([850]);
+      const rows = await db().select().from(refunds).where(eq(refunds.orderId, orderId));
+      expect(rows.map((r) => [r.id, r.amountMinor, r.requestedBy])).toEqual([
+        [first!.refundId, 850, 'ops'],
+      ]);
+      const audited = (await db().select().from(adminAudit).where(eq(adminAudit.actor, 'ops')))
+        .filter((a) => a.request.orderId === orderId)
+        .map((a) => [a.action, a.status, a.request.replayed ?? false]);
+      expect(audited).toEqual([
+        ['ops orders refund', 202, false],
+        ['ops orders refund', 202, true],
+        ['ops orders refund', 422, false],
+        ['ops orders refund', 422, false],
+        ['ops orders cancel', 422, false],
+      ]);
+    }, payments);
+    // A key that is not one, or on a command that refunds nothing, is a command line it does not understand.
+    for (const args of [
+      ['orders', 'cancel', '--order', '1', '--reason', 'x', '--idempotency-key', 'not one'],
+      ['bookings', 'accept', '--entry', '1', '--idempotency-key', randomUUID()],
+    ]) {
+      expect((await ops(...args)).code, args.join(' ')).toBe(2);
+    }
+  });
+
   it("lists an admin's refund SumUp refused for good, and marks it handled by hand", async () => {
     const shop = await shopPayingEmulator(db(), { seats: 5 });
     const shopper = { userId: `u-${randomUUID()}` };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Response } from 'express';
@@ -11,6 +10,7 @@ import { adminOf } from '../auth.ts';
 import { checkInTicket } from '../../activities/calendar/check-in.ts';
 import type { Database } from '../../db/client.ts';
 import { endpoint, type Endpoint } from '../endpoint.ts';
+import { idempotencyOf } from '../idempotency.ts';
 import { bodyId, pathId } from '../ids.ts';
 import { ApiProblem, problemResponses } from '../problem.ts';
 
@@ -108,12 +108,15 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
   async function refund(orderId: number, request: RefundRequest, res: Response) {
     const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
     if (!order) throw new ApiProblem(404, 'order_not_found', 'No such order.');
+    // Required on these endpoints (app.ts mounts the keys), so always there.
+    const { owner, key } = idempotencyOf(res)!;
     const answer = await askOrder(client, taskQueue, {
       orderId,
       request,
       actor: adminOf(res),
-      // A retry with the same Idempotency-Key is the same refund.
-      requestId: res.req.get('idempotency-key') ?? randomUUID(),
+      // The refund's own key is the admin's Idempotency-Key: should its kept answer be gone,
+      // the refund row (`admin:<requestId>`) still makes a retry the same refund.
+      requestId: `${owner}:${key}`,
     });
     if (answer.kind === 'refused') {
       throw new ApiProblem(
@@ -143,13 +146,16 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
   }
   const refundResponses = {
     202: { description: 'Recorded; SumUp pays it back next.', schema: refundAnswer },
-    ...problemResponses(400, 404, 409),
+    ...problemResponses(400, 404, 409, 422, 428),
   };
+  /** Money goes back: a double click, or a retry after a timeout, must not send it twice. */
+  const keyed = { idempotencyKey: 'required' } as const;
 
   return [
     endpoint(
       {
         ...admin,
+        ...keyed,
         method: 'post',
         path: '/v1/admin/orders/:orderId/refunds',
         summary: 'Refund lines of a paid order (or part of a line), or a goodwill amount',
@@ -167,6 +173,7 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
     endpoint(
       {
         ...admin,
+        ...keyed,
         method: 'post',
         path: '/v1/admin/orders/:orderId/cancel',
         summary: 'Cancel a paid order: refund all that is not refunded yet',
@@ -212,6 +219,7 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
     endpoint(
       {
         ...admin,
+        ...keyed,
         method: 'post',
         path: '/v1/admin/bookings/:entryId/decline',
         summary: 'Decline a provisional booking: its line refunded, its time freed',

@@ -3,14 +3,15 @@ import { check, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg
 import { createdAt } from './columns.ts';
 
 /**
- * The storefront's `Idempotency-Key`s: the first answer to a mutating request, kept 24 hours
- * per shopper and key, so that a retry replays it instead of doing the work again. A row
- * without a status is a request still in flight.
+ * `Idempotency-Key`s (the storefront's, an admin's, the ops CLI's: db/queries/idempotency.ts):
+ * the first answer to a mutating request, kept 24 hours per owner and key, so that a retry
+ * replays it instead of doing the work again. A row without a status is a request still in
+ * flight.
  */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
-    /** The shopper the key belongs to (`user:<id>`, `session:<id>`): keys never collide across them. */
+    /** Whose key (`user:<id>`, `session:<id>`, `admin:<name>`, `ops`): keys never collide across them. */
     owner: text('owner').notNull(),
     key: text('key').notNull(),
     /** SHA-256 of the method, path and body: the same key with another request is refused. */

@@ -19,8 +19,8 @@ export interface TestApi {
   sign: (shopper: Shopper) => Promise<string>;
   /** The HS256 secret shared with the storefront. */
   secret: string;
-  /** Calls the admin API as the admin named `door` does. */
-  admin: (path: string, init?: RequestInit) => Promise<Response>;
+  /** Calls the admin API as the admin named `door` does (or `till`, another admin). */
+  admin: (path: string, init?: RequestInit, as?: 'door' | 'till') => Promise<Response>;
   serviceToken: string;
   close(): Promise<void>;
 }
@@ -48,7 +48,7 @@ export async function startApi(
 ): Promise<TestApi> {
   const serviceToken = `svc-${randomUUID()}`;
   const shopperSecret = `shopper-secret-${randomUUID()}`;
-  const adminToken = `admin-${randomUUID()}`;
+  const adminTokens = { door: `admin-${randomUUID()}`, till: `admin-${randomUUID()}` };
   const app = createApp({
     db: ctx.database.db,
     temporal: ctx.temporal.client,
@@ -56,7 +56,7 @@ export async function startApi(
     auth: {
       serviceTokens: [serviceToken],
       shopperTokens: shopperTokenVerifier({ keys: { secret: shopperSecret } }),
-      adminTokens: [{ name: 'door', token: adminToken }],
+      adminTokens: Object.entries(adminTokens).map(([name, token]) => ({ name, token })),
     },
     // Keys are sealed as the worker of the tests opens them; SumUp unreachable unless given.
     catalogue: {
@@ -115,12 +115,12 @@ export async function startApi(
     sign: (shopper) => signShopperToken(shopperSecret, shopper),
     secret: shopperSecret,
     serviceToken,
-    admin: (path, init = {}) =>
+    admin: (path, init = {}, as = 'door') =>
       fetch(`${url}${path}`, {
         ...init,
         headers: {
           'content-type': 'application/json',
-          authorization: `Bearer ${adminToken}`,
+          authorization: `Bearer ${adminTokens[as]}`,
           ...(init.headers as Record<string, string> | undefined),
         },
       }),
