@@ -429,6 +429,7 @@ describe('refunding a paid order', () => {
         expect(await refunded.json()).toMatchObject({ amountMinor: 3 * 850 + 2 * 1500 });
         const cancel = await api.admin(`/v1/admin/orders/${orderId}/cancel`, {
           method: 'POST',
+          headers: newKey(),
           body: JSON.stringify({ reason: 'closing' }),
         });
         expect([cancel.status, await cancel.json()]).toEqual([200, nothingOwed('cancelled')]);

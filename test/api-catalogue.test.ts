@@ -699,6 +699,7 @@ describe("a page's SumUp merchant changed", () => {
       // The order paid at the old merchant is refunded there, with its key.
       const refund = await api.admin(`/v1/admin/orders/${view.orderId}/refunds`, {
         method: 'POST',
+        headers: { 'idempotency-key': randomUUID() },
         body: JSON.stringify({ amountMinor: 100, reason: 'Goodwill' }),
       });
       expect(refund.status).toBe(202);
