@@ -558,22 +558,22 @@ describe('calendars, slots, events and ticket types through the admin API', () =
   });
 });
 
-describe("a page's SumUp key changed while checkouts are open", () => {
-  it('is the key those checkouts use next: they still get paid after the old key is revoked', async () => {
-    const page = await newPage();
-    const sumupPath = `/v1/admin/pages/${page.ref}/sumup`;
-    expect(
-      (await put(sumupPath, { merchantCode: MERCHANT.merchantCode, apiKey: MERCHANT.apiKey }))
-        .status,
-    ).toBe(200);
-    const product = await answerOf(
-      await put(`/v1/admin/products/${newRef('zine')}`, {
-        pageRef: page.ref,
-        title: 'Zine',
-        priceMinor: 350,
-        currency: 'GBP',
-      }),
-    );
+/** A page paying MERCHANT, with a product a shopper can put in the cart. */
+async function pageWithProduct() {
+  const page = await newPage();
+  const sumupPath = `/v1/admin/pages/${page.ref}/sumup`;
+  expect(
+    (await put(sumupPath, { merchantCode: MERCHANT.merchantCode, apiKey: MERCHANT.apiKey })).status,
+  ).toBe(200);
+  const product = await answerOf(
+    await put(`/v1/admin/products/${newRef('zine')}`, {
+      pageRef: page.ref,
+      title: 'Zine',
+      priceMinor: 350,
+      currency: 'GBP',
+    }),
+  );
+  const addToCart = async () => {
     const shopper = { userId: `u-${randomUUID()}` };
     const added = await api.call('/v1/cart/products', {
       method: 'POST',
@@ -581,6 +581,16 @@ describe("a page's SumUp key changed while checkouts are open", () => {
       body: JSON.stringify({ productId: product.body.productId, quantity: 1 }),
     });
     expect(added.status).toBe(201);
+    return shopper;
+  };
+  return { ...page, sumupPath, addToCart };
+}
+
+describe("a page's SumUp key changed while checkouts are open", () => {
+  it('is the key those checkouts use next: they still get paid after the old key is revoked', async () => {
+    const page = await pageWithProduct();
+    const { sumupPath } = page;
+    const shopper = await page.addToCart();
     const result = await ctx.withWorker(async () => {
       const view = await startCheckout(ctx, { shopper, scope: { pageId: page.pageId } });
       // The merchant makes a new key, the page is given it, and the old one is revoked.
@@ -619,34 +629,6 @@ describe("a page's SumUp key changed while checkouts are open", () => {
 });
 
 describe("a page's SumUp merchant changed", () => {
-  /** A page paying MERCHANT, with a product a shopper can put in the cart. */
-  async function pageWithProduct() {
-    const page = await newPage();
-    const sumupPath = `/v1/admin/pages/${page.ref}/sumup`;
-    expect(
-      (await put(sumupPath, { merchantCode: MERCHANT.merchantCode, apiKey: MERCHANT.apiKey }))
-        .status,
-    ).toBe(200);
-    const product = await answerOf(
-      await put(`/v1/admin/products/${newRef('zine')}`, {
-        pageRef: page.ref,
-        title: 'Zine',
-        priceMinor: 350,
-        currency: 'GBP',
-      }),
-    );
-    const addToCart = async () => {
-      const shopper = { userId: `u-${randomUUID()}` };
-      const added = await api.call('/v1/cart/products', {
-        method: 'POST',
-        shopper,
-        body: JSON.stringify({ productId: product.body.productId, quantity: 1 }),
-      });
-      expect(added.status).toBe(201);
-      return shopper;
-    };
-    return { ...page, sumupPath, addToCart };
-  }
   const toOther = { merchantCode: OTHER_MERCHANT.merchantCode, apiKey: OTHER_MERCHANT.apiKey };
   const merchantsOf = async (pageId: number) =>
     (

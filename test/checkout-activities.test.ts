@@ -351,25 +351,34 @@ describe('confirming a paid order', () => {
     expect(gone!.orderId).toBe(again.orderId);
   });
 
-  it('takes from the cart only what a late payment paid for: units added since the checkout closed stay, to be bought', async () => {
+  /**
+   * An order of `ordered` mugs whose checkout closed; back in the cart, the shopper changes
+   * the line (`change`), then the late payment is confirmed. Answers the paid line's row.
+   */
+  async function latePaymentAfter(
+    ordered: number,
+    change: (shopper: Shopper, shop: Awaited<ReturnType<typeof seedShop>>) => Promise<unknown>,
+  ) {
     const shop = await seedShop(db(), { seats: 5 });
     const shopper = newShopper();
-    const line = await shop.addMug(shopper, 1);
+    const line = await shop.addMug(shopper, ordered);
     const late = await orderFor(shopper, shop.page.id);
     await releaseClaims(db(), late.orderId, 'expired');
-    // Back in the cart, the shopper raises the mug from 1 to 3.
-    expect(await addProduct(db(), shopper, shop.mug.id, 2)).toBe('ok');
-
+    expect(await change(shopper, shop)).toBe('ok');
     expect(
       await confirmPaidOrder(db(), { orderId: late.orderId, transactionId: 'tx-late' }),
     ).toEqual({ unhonoured: [] });
-    // The order's line is the paid one, for the one mug it paid for.
     const [paid] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
-    expect([paid!.deletedAt, paid!.orderId, paid!.quantity]).toEqual([
-      expect.any(Date),
-      late.orderId,
-      1,
-    ]);
+    return { shop, shopper, late, paid: [paid!.deletedAt, paid!.orderId, paid!.quantity] };
+  }
+
+  it('takes from the cart only what a late payment paid for: units added since the checkout closed stay, to be bought', async () => {
+    // The shopper raises the mug from 1 to 3.
+    const { shop, shopper, late, paid } = await latePaymentAfter(1, (who, at) =>
+      addProduct(db(), who, at.mug.id, 2),
+    );
+    // The order's line is the paid one, for the one mug it paid for.
+    expect(paid).toEqual([expect.any(Date), late.orderId, 1]);
     const cart = await readPricedCart(db(), shopper, { pageId: shop.page.id });
     expect(cart.map((l) => [l.kind, l.productId, l.quantity])).toEqual([
       ['product', shop.mug.id, 2],
@@ -384,22 +393,10 @@ describe('confirming a paid order', () => {
   });
 
   it('honours all a late payment ordered when the shopper lowered the line since: the whole line is taken', async () => {
-    const shop = await seedShop(db(), { seats: 5 });
-    const shopper = newShopper();
-    const line = await shop.addMug(shopper, 3);
-    const late = await orderFor(shopper, shop.page.id);
-    await releaseClaims(db(), late.orderId, 'expired');
-    expect(await setProductQuantity(db(), shopper, shop.mug.id, 1)).toBe('ok');
-
-    expect(
-      await confirmPaidOrder(db(), { orderId: late.orderId, transactionId: 'tx-late' }),
-    ).toEqual({ unhonoured: [] });
-    const [paid] = await db().select().from(cartLines).where(eq(cartLines.id, line.id));
-    expect([paid!.deletedAt, paid!.orderId, paid!.quantity]).toEqual([
-      expect.any(Date),
-      late.orderId,
-      3,
-    ]);
+    const { shop, shopper, late, paid } = await latePaymentAfter(3, (who, at) =>
+      setProductQuantity(db(), who, at.mug.id, 1),
+    );
+    expect(paid).toEqual([expect.any(Date), late.orderId, 3]);
     expect(await readPricedCart(db(), shopper, { pageId: shop.page.id })).toEqual([]);
   });
 
