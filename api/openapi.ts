@@ -60,13 +60,14 @@ const idempotencyKeyParameter = (takes: 'optional' | 'required') => ({
 
 function responses(endpoint: Endpoint) {
   const { spec } = endpoint;
+  const takesKey = idempotencyKeyOf(endpoint);
   const implied: Record<number, ResponseSpec> = {
     ...(spec.access === 'shopper' ? problemResponses(401) : {}),
     ...(spec.access === 'admin' ? problemResponses(401, 403) : {}),
     ...(spec.body && spec.access !== 'public' ? problemResponses(413, 415) : {}),
     ...(endpoint.before.length > 0 ? problemResponses(429) : {}),
-    ...(idempotencyKeyOf(endpoint) ? problemResponses(409, 422) : {}),
-    ...(idempotencyKeyOf(endpoint) === 'required' ? problemResponses(428) : {}),
+    ...(takesKey ? problemResponses(409, 422) : {}),
+    ...(takesKey === 'required' ? problemResponses(428) : {}),
     ...problemResponses(500),
   };
   return Object.fromEntries(

@@ -112,8 +112,9 @@ export async function nextBookingDeadline(
 /**
  * At its deadline, answers each booking the organiser left unanswered as its page's policy
  * says: accepted, or declined and refunded as an organiser's decline is (`POLICY_ACTOR`; a
- * free one with nothing owed, so that it never stays provisional, its time held). `asOfMs` is the workflow's clock, whose timer fired. Again after a crash, it changes
- * nothing and answers the same refunds, so the workflow still sends them.
+ * free one with nothing owed, so that it never stays provisional, its time held). `asOfMs`
+ * is the workflow's clock, whose timer fired. Again after a crash, it changes nothing and
+ * answers the same refunds, so the workflow still sends them.
  */
 export async function answerUnansweredBookings(
   db: Database,

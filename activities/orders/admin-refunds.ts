@@ -225,7 +225,7 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     if (again) return answer(again);
     // With nothing to pay back there is no refund row to find a retry by: the event, keyed
     // by the request, is the record that it was done.
-    const endedKey = nothingOwedEventKey(order.id, command.request, key);
+    const endedKey = endEventKey(order.id, command.request, key);
     if (endedKey) {
       const [ended] = await tx
         .select({ id: outboxEvents.id })
@@ -267,20 +267,7 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
 
     if (decision.kind === 'nothing_owed') {
       // Nothing to pay back: no refund row, no refund_due; the lines' end is still told.
-      const eventKey = nothingOwedEventKey(order.id, command.request, key)!;
-      if (command.request.kind === 'decline') {
-        await recordOrderEvent(tx, 'booking.declined', order.id, eventKey, {
-          booking: { entryId: command.request.entryId },
-          decidedBy: command.actor === POLICY_ACTOR ? 'policy' : 'organiser',
-          reason: command.request.reason,
-          refund: null,
-        });
-      } else {
-        await recordOrderEvent(tx, 'order.cancelled', order.id, eventKey, {
-          reason: command.request.reason,
-          refund: null,
-        });
-      }
+      await recordEnd(tx, order.id, command, null, key);
       return nothingOwed(command.request, order.currency);
     }
 
@@ -307,26 +294,7 @@ export function recordAdminRefund(db: Database, command: RefundCommand): Promise
     await recordOrderEvent(tx, 'order.refund_due', order.id, `order.refund_due:${key}`, {
       refund: refundData(refund!),
     });
-    if (command.request.kind === 'decline') {
-      await recordOrderEvent(
-        tx,
-        'booking.declined',
-        order.id,
-        `booking.declined:${command.request.entryId}`,
-        {
-          booking: { entryId: command.request.entryId },
-          decidedBy: command.actor === POLICY_ACTOR ? 'policy' : 'organiser',
-          reason: command.request.reason,
-          refund: refundData(refund!),
-        },
-      );
-    }
-    if (command.request.kind === 'cancel') {
-      await recordOrderEvent(tx, 'order.cancelled', order.id, `order.cancelled:${order.id}`, {
-        reason: command.request.reason,
-        refund: refundData(refund!),
-      });
-    }
+    await recordEnd(tx, order.id, command, refundData(refund!));
     return answer(refund!);
   });
 }
@@ -366,12 +334,44 @@ async function endLines(
 }
 
 /**
- * The key of the event that records a decline or cancel with nothing owed: the request's
- * own, so that the same request again finds it (a paid one is found by its refund row).
+ * What a decline or cancel tells other services: `booking.declined` or `order.cancelled`,
+ * with its refund, or `refund: null` when the lines cost nothing.
  */
-function nothingOwedEventKey(orderId: number, request: RefundRequest, key: string) {
-  if (request.kind === 'decline') return `booking.declined:${request.entryId}:${key}`;
-  if (request.kind === 'cancel') return `order.cancelled:${orderId}:${key}`;
+async function recordEnd(
+  tx: Transaction,
+  orderId: number,
+  command: RefundCommand,
+  refund: ReturnType<typeof refundData> | null,
+  /** With nothing owed: the request's key, which the event's key carries (`endEventKey`). */
+  requestKey?: string,
+): Promise<void> {
+  const { request } = command;
+  const eventKey = endEventKey(orderId, request, requestKey)!;
+  if (request.kind === 'decline') {
+    await recordOrderEvent(tx, 'booking.declined', orderId, eventKey, {
+      booking: { entryId: request.entryId },
+      decidedBy: command.actor === POLICY_ACTOR ? 'policy' : 'organiser',
+      reason: request.reason,
+      refund,
+    });
+  }
+  if (request.kind === 'cancel') {
+    await recordOrderEvent(tx, 'order.cancelled', orderId, eventKey, {
+      reason: request.reason,
+      refund,
+    });
+  }
+}
+
+/**
+ * The key of a decline's or cancel's event. One with nothing owed carries the request's own
+ * key (`requestKey`), so that the same request again finds it; a paid one is found by its
+ * refund row, and keeps the key it always had.
+ */
+function endEventKey(orderId: number, request: RefundRequest, requestKey?: string) {
+  const of = requestKey === undefined ? '' : `:${requestKey}`;
+  if (request.kind === 'decline') return `booking.declined:${request.entryId}${of}`;
+  if (request.kind === 'cancel') return `order.cancelled:${orderId}${of}`;
   return undefined;
 }
 

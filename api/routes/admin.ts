@@ -146,7 +146,8 @@ export function adminEndpoints(db: Database, client: Client, taskQueue: string):
   }
   const refundResponses = {
     202: { description: 'Recorded; SumUp pays it back next.', schema: refundAnswer },
-    ...problemResponses(400, 404, 409, 422, 428),
+    // 422 and 428 come with the required Idempotency-Key (api/openapi.ts).
+    ...problemResponses(400, 404, 409),
   };
   /** Money goes back: a double click, or a retry after a timeout, must not send it twice. */
   const keyed = { idempotencyKey: 'required' } as const;
