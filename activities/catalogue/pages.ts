@@ -199,9 +199,8 @@ export function setPageSumup(
   credentials: { merchantCode: string; apiKey: Secret },
 ): Promise<{ kind: 'stored' } | Refused> {
   return db.transaction(async (tx) => {
-    await tx.select({ id: pages.id }).from(pages).where(eq(pages.id, pageId)).for('update');
     const merchant = new Secret(credentials.merchantCode);
-    const current = await currentSumupMerchant(tx, pageId);
+    const current = await currentSumupMerchant(tx, pageId, 'update');
     if (current && current.reveal() !== credentials.merchantCode) {
       const inUse = await merchantInUse(tx, pageId, merchant);
       if (inUse.openCheckouts > 0 || inUse.refundsOwed > 0) {

@@ -3,7 +3,7 @@ import type { Executor, Database, Transaction } from '../../db/client.ts';
 import { readPricedCart } from '../../db/queries/cart.ts';
 import { heldLines } from '../../db/queries/held-lines.ts';
 import { currentSumupMerchant } from '../../db/queries/sumup-credentials.ts';
-import { orderItems, orders, pages } from '../../db/schema/index.ts';
+import { orderItems, orders } from '../../db/schema/index.ts';
 import type { Secret } from '../../db/secret.ts';
 import type {
   CheckoutScope,
@@ -138,11 +138,8 @@ export async function createOrderIn(
 }
 
 /**
- * The merchant the order is made for: the page's current one, or the default for a global
- * order. The page's row is locked first with the key-share lock the order's foreign key takes
- * anyway, which a change of the page's merchant (`setPageSumup`, FOR UPDATE) waits for and
- * makes wait: a change either sees this order open and is refused, or commits before this
- * reads the merchant, never in between.
+ * The merchant the order is made for: the page's current one, read under the page's
+ * key-share lock (`currentSumupMerchant`), or the default for a global order.
  */
 async function merchantFor(
   tx: Transaction,
@@ -150,8 +147,7 @@ async function merchantFor(
   options: CreateOrderOptions,
 ): Promise<Secret | undefined> {
   if (scope.pageId === null) return options.defaultMerchantCode;
-  await tx.select({ id: pages.id }).from(pages).where(eq(pages.id, scope.pageId)).for('key share');
-  return currentSumupMerchant(tx, scope.pageId);
+  return currentSumupMerchant(tx, scope.pageId, 'key share');
 }
 
 async function summary(tx: Executor, order: typeof orders.$inferSelect): Promise<OrderSummary> {

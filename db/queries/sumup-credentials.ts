@@ -1,7 +1,7 @@
 import { and, eq, isNotNull, ne } from 'drizzle-orm';
 import type { KeyRing } from '../../config/key-ring.ts';
 import type { Executor } from '../client.ts';
-import { pageSumupCredentials } from '../schema/index.ts';
+import { pages, pageSumupCredentials } from '../schema/index.ts';
 import { CREDENTIALS_KEYS_VARIABLE, seal, unseal } from '../sealed.ts';
 import { Secret } from '../secret.ts';
 
@@ -105,16 +105,28 @@ export async function readSumupCredentials(
   };
 }
 
-/** The merchant a page pays now, for an order made now to record; undefined when it has none. */
+/**
+ * The merchant a page pays now; undefined when it has none. Read under a lock on the page's
+ * row, in the same query: `key share` for an order being made (the lock its foreign key takes
+ * anyway), `update` for a change of merchant (`setPageSumup`). Each waits for the other, so a
+ * change either sees the order open and is refused, or commits before the order reads its
+ * merchant, never in between.
+ */
 export async function currentSumupMerchant(
   db: Executor,
   pageId: number,
+  lock: 'key share' | 'update',
 ): Promise<Secret | undefined> {
   const [row] = await db
     .select({ merchantCode: pageSumupCredentials.merchantCode })
-    .from(pageSumupCredentials)
-    .where(and(eq(pageSumupCredentials.pageId, pageId), eq(pageSumupCredentials.current, true)));
-  return row?.merchantCode;
+    .from(pages)
+    .leftJoin(
+      pageSumupCredentials,
+      and(eq(pageSumupCredentials.pageId, pages.id), eq(pageSumupCredentials.current, true)),
+    )
+    .where(eq(pages.id, pageId))
+    .for(lock, { of: pages });
+  return row?.merchantCode ?? undefined;
 }
 
 /** What may be shown of a page's credentials: the merchant, the key's last 4, when set. */
