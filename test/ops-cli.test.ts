@@ -145,6 +145,23 @@ async function startedCheckout(input: CheckoutInput) {
   return { view, handle, orderId: String(view.orderId) };
 }
 
+/**
+ * Inside a running worker: the shopper's checkout on the page, paid at the emulator and
+ * confirmed. Answers the order, its SumUp checkout and its line of mugs.
+ */
+async function paidCheckout(shopper: { userId: string }, pageId: number) {
+  const { view, handle } = await startedCheckout({ shopper, scope: { pageId } });
+  const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
+  await f.control(`/checkouts/${sumupId}/pay`);
+  await handle.signal(sumupWebhookSignal);
+  await expect.poll(async () => (await handle.query(checkoutStatusQuery)).state).toBe('paid');
+  const [mugs] = await db()
+    .select()
+    .from(orderItems)
+    .where(and(eq(orderItems.orderId, view.orderId!), eq(orderItems.kind, 'product')));
+  return { orderId: view.orderId!, sumupId, mugs: mugs! };
+}
+
 describe('npm run ops', () => {
   it('shows a checkout awaiting payment, and re-checks it so that a payment nobody announced is found at once', async () => {
     const { input } = await shopperWithTickets();
@@ -397,16 +414,8 @@ describe('npm run ops', () => {
     await shop.addMug(shopper, 2);
     const booking = await shop.addBooking(shopper);
     await ctx.withWorker(async () => {
-      const { view, handle } = await startedCheckout({ shopper, scope: { pageId: shop.page.id } });
-      const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
-      await f.control(`/checkouts/${sumupId}/pay`);
-      await handle.signal(sumupWebhookSignal);
-      await expect.poll(async () => (await handle.query(checkoutStatusQuery)).state).toBe('paid');
-      const [mugs] = await db()
-        .select()
-        .from(orderItems)
-        .where(and(eq(orderItems.orderId, view.orderId!), eq(orderItems.kind, 'product')));
-      const [refunded] = succeeded(await refundOneMug(view.orderId!, mugs!.id));
+      const { orderId, sumupId, mugs } = await paidCheckout(shopper, shop.page.id);
+      const [refunded] = succeeded(await refundOneMug(orderId, mugs.id));
       expect(refunded).toMatchObject({ kind: 'recorded', amountMinor: 850, state: 'due' });
       await expect
         .poll(() => f.emulator.store.find(sumupId)!.transactions[0]!.refundedMinor, {
@@ -417,7 +426,7 @@ describe('npm run ops', () => {
         'orders',
         'refund',
         '--order',
-        String(view.orderId),
+        String(orderId),
         '--amount',
         '999999',
         '--reason',
@@ -446,14 +455,8 @@ describe('npm run ops', () => {
     const shopper = { userId: `u-${randomUUID()}` };
     await shop.addMug(shopper, 3);
     await ctx.withWorker(async () => {
-      const { view, handle } = await startedCheckout({ shopper, scope: { pageId: shop.page.id } });
-      const sumupId = sumupIdOf(view.hostedCheckoutUrl!);
-      await f.control(`/checkouts/${sumupId}/pay`);
-      await handle.signal(sumupWebhookSignal);
-      await expect.poll(async () => (await handle.query(checkoutStatusQuery)).state).toBe('paid');
-      const orderId = view.orderId!;
-      const [mugs] = await db().select().from(orderItems).where(eq(orderItems.orderId, orderId));
-      const [first] = succeeded(await refundOneMug(orderId, mugs!.id)) as {
+      const { orderId, sumupId, mugs } = await paidCheckout(shopper, shop.page.id);
+      const [first] = succeeded(await refundOneMug(orderId, mugs.id)) as {
         refundId: number;
         idempotencyKey: string;
       }[];
@@ -471,7 +474,7 @@ describe('npm run ops', () => {
           '--order',
           String(orderId),
           '--item',
-          `${mugs!.id}:1`,
+          `${mugs.id}:1`,
           '--reason',
           'chipped',
         ),
@@ -486,7 +489,7 @@ describe('npm run ops', () => {
           '--order',
           String(orderId),
           '--item',
-          `${mugs!.id}:2`,
+          `${mugs.id}:2`,
           '--reason',
           'chipped',
         ],
@@ -537,18 +540,11 @@ describe('npm run ops', () => {
     const shopper = { userId: `u-${randomUUID()}` };
     await shop.addMug(shopper, 2);
     await ctx.withWorker(async () => {
-      const { view, handle } = await startedCheckout({ shopper, scope: { pageId: shop.page.id } });
-      await f.control(`/checkouts/${sumupIdOf(view.hostedCheckoutUrl!)}/pay`);
-      await handle.signal(sumupWebhookSignal);
-      await expect.poll(async () => (await handle.query(checkoutStatusQuery)).state).toBe('paid');
-      const [mugs] = await db()
-        .select()
-        .from(orderItems)
-        .where(eq(orderItems.orderId, view.orderId!));
+      const { orderId, mugs } = await paidCheckout(shopper, shop.page.id);
       // SumUp refuses the refund for good: the merchant's key no longer refunds.
       await f.control('/faults', { kind: 'unauthorized', route: REFUNDS_ROUTE });
       try {
-        const [recorded] = succeeded(await refundOneMug(view.orderId!, mugs!.id));
+        const [recorded] = succeeded(await refundOneMug(orderId, mugs.id));
         const { refundId } = recorded as { refundId: number };
         const status = async () =>
           (await db().select().from(refunds).where(eq(refunds.id, refundId)))[0]!.status;
@@ -558,7 +554,7 @@ describe('npm run ops', () => {
         expect(owed).toContainEqual(
           expect.objectContaining({
             refundId,
-            orderId: view.orderId,
+            orderId,
             status: 'failed',
             amountMinor: 850,
             requestedBy: 'ops',
@@ -569,18 +565,16 @@ describe('npm run ops', () => {
         // Paid back by hand: handled, and the order refunded; saying it again changes nothing.
         for (let i = 0; i < 2; i++) {
           expect(succeeded(await ops('refunds', 'handled', '--id', String(refundId)))).toEqual([
-            { kind: 'handled', refundId, orderId: view.orderId },
+            { kind: 'handled', refundId, orderId },
           ]);
         }
         expect(await status()).toBe('handled');
-        const [order] = await db().select().from(orders).where(eq(orders.id, view.orderId!));
+        const [order] = await db().select().from(orders).where(eq(orders.id, orderId));
         expect(order!.refundState).toBe('refunded');
         const refunded = await db()
           .select()
           .from(outboxEvents)
-          .where(
-            and(eq(outboxEvents.orderId, view.orderId!), eq(outboxEvents.type, 'order.refunded')),
-          );
+          .where(and(eq(outboxEvents.orderId, orderId), eq(outboxEvents.type, 'order.refunded')));
         expect(refunded.map((e) => (e.payload as { refund: { by: string } }).refund.by)).toEqual([
           'ops',
         ]);
