@@ -68,7 +68,7 @@ export function createApp(deps: ApiDependencies): express.Express {
       webhookLimit,
       deps.checkout?.refundRetry,
     ),
-    ...cartEndpoints(deps.db, deps.auth.shopperTokens, deps.temporal),
+    ...cartEndpoints(deps.db, deps.auth.shopperTokens),
     ...checkoutEndpoints(
       deps.db,
       deps.temporal,

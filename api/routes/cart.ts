@@ -1,8 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { orders } from '../../db/schema/index.ts';
-import { cancelCheckoutSignal } from '../../workflows/checkout-messages.ts';
 import type { Database } from '../../db/client.ts';
 import { readPricedCart, type PricedLine } from '../../db/queries/cart.ts';
 import {
@@ -143,50 +139,7 @@ const signedIn = (shopper: Shopper, why: string): string => {
 const cartAnswer = { 200: { description: 'The cart after the change.', schema: cartSchema } };
 const shopperOnly = { access: 'shopper', tag: 'cart' } as const;
 
-/**
- * Ends the session's open checkouts (cancelled, their claims back in the cart) before its
- * cart is adopted, so that no line merges while an order holds it. Waits up to `waitMs` for
- * them to close; a checkout paid meanwhile ends paid, its lines already out of the cart.
- */
-async function endSessionCheckouts(
-  db: Database,
-  client: Client,
-  sessionId: string,
-  waitMs = 10_000,
-): Promise<void> {
-  const open = () =>
-    db
-      .select({ workflowId: orders.workflowId, runId: orders.workflowRunId })
-      .from(orders)
-      .where(
-        and(eq(orders.sessionId, sessionId), isNull(orders.userId), eq(orders.status, 'pending')),
-      );
-  for (const order of await open()) {
-    await client.workflow
-      .getHandle(order.workflowId, order.runId ?? undefined)
-      .signal(cancelCheckoutSignal)
-      .catch((error: unknown) => {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      });
-  }
-  const deadline = Date.now() + waitMs;
-  while ((await open()).length > 0) {
-    if (Date.now() > deadline) {
-      throw new ApiProblem(
-        409,
-        'checkout_closing',
-        "The session's checkout is still closing; try the adoption again shortly.",
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-export function cartEndpoints(
-  db: Database,
-  shopperTokens: ShopperTokenVerifier,
-  client: Client,
-): Endpoint[] {
+export function cartEndpoints(db: Database, shopperTokens: ShopperTokenVerifier): Endpoint[] {
   return [
     endpoint(
       {
@@ -353,7 +306,6 @@ export function cartEndpoints(
             { field: 'body.sessionToken', message: 'missing, forged, expired or not a session' },
           ]);
         }
-        await endSessionCheckouts(db, client, session.sessionId);
         const adopted = await adoptSessionCart(db, session.sessionId, userId);
         if ('inCheckout' in adopted) {
           throw new ApiProblem(

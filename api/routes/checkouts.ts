@@ -19,6 +19,7 @@ import { pathId } from '../ids.ts';
 import type { CheckoutScopeLabel } from '../metrics.ts';
 import type { Database } from '../../db/client.ts';
 import { ticketsWithoutSeats } from '../../db/queries/tickets-without-seats.ts';
+import { adoptedCheckout } from '../../db/queries/orders.ts';
 import { ApiProblem, lineProblemSchema, problemResponses } from '../problem.ts';
 
 const startBody = z
@@ -125,8 +126,14 @@ export function checkoutEndpoints(
   onStarted: (scope: CheckoutScopeLabel) => void = () => {},
   settings: CheckoutSettings = {},
 ): Endpoint[] {
-  const handleOf = (res: Response, scope: 'global' | number) =>
-    client.workflow.getHandle(checkoutWorkflowId(shopperOf(res), scopeOf(scope)));
+  // The shopper's checkout of a scope: one adopted from their anonymous session while open
+  // (its workflow keeps the session's id), else their own.
+  const handleOf = async (res: Response, scope: 'global' | number) => {
+    const adopted = await adoptedCheckout(db, shopperOf(res), scopeOf(scope));
+    return adopted
+      ? client.workflow.getHandle(adopted.workflowId, adopted.runId)
+      : client.workflow.getHandle(checkoutWorkflowId(shopperOf(res), scopeOf(scope)));
+  };
 
   return [
     // Starts a checkout, or attaches to the shopper's running one for that scope, and
@@ -168,28 +175,34 @@ export function checkoutEndpoints(
         }
         // The engine has the bound to take the checkout (its worker accepts the update);
         // then the workflow answers once SumUp's checkout exists, or by the creation deadline.
+        // A checkout adopted from the shopper's session is the one running for this scope.
+        const adopted = await adoptedCheckout(db, shopper, scope);
         const accepted = await engineAnswers(client, settings.startTimeoutMs ?? 10_000, res, () =>
-          client.workflow.startUpdateWithStart(hostedCheckoutUpdate, {
-            waitForStage: 'ACCEPTED',
-            startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
-              workflowId: checkoutWorkflowId(shopper, scope),
-              taskQueue,
-              // Searchable from the start; the workflow then need not upsert them.
-              typedSearchAttributes: checkoutSearchAttributes({ shopper, scope }),
-              args: [
-                {
-                  shopper,
-                  scope,
-                  ...(settings.creationTimeoutMs
-                    ? { creationTimeoutMs: settings.creationTimeoutMs }
-                    : {}),
-                  ...(settings.refundRetry ? { refundRetry: settings.refundRetry } : {}),
-                  ...(settings.expiresInMs ? { expiresInMs: settings.expiresInMs } : {}),
-                },
-              ],
-              workflowIdConflictPolicy: 'USE_EXISTING',
-            }),
-          }),
+          adopted
+            ? client.workflow
+                .getHandle(adopted.workflowId, adopted.runId)
+                .startUpdate(hostedCheckoutUpdate, { waitForStage: 'ACCEPTED' })
+            : client.workflow.startUpdateWithStart(hostedCheckoutUpdate, {
+                waitForStage: 'ACCEPTED',
+                startWorkflowOperation: new WithStartWorkflowOperation(checkout, {
+                  workflowId: checkoutWorkflowId(shopper, scope),
+                  taskQueue,
+                  // Searchable from the start; the workflow then need not upsert them.
+                  typedSearchAttributes: checkoutSearchAttributes({ shopper, scope }),
+                  args: [
+                    {
+                      shopper,
+                      scope,
+                      ...(settings.creationTimeoutMs
+                        ? { creationTimeoutMs: settings.creationTimeoutMs }
+                        : {}),
+                      ...(settings.refundRetry ? { refundRetry: settings.refundRetry } : {}),
+                      ...(settings.expiresInMs ? { expiresInMs: settings.expiresInMs } : {}),
+                    },
+                  ],
+                  workflowIdConflictPolicy: 'USE_EXISTING',
+                }),
+              }),
         );
         const view = await accepted.result();
         Object.assign(res.locals, { orderId: view.orderId, workflowId: view.workflowId });
@@ -242,7 +255,11 @@ export function checkoutEndpoints(
       },
       async ({ params }, _req, res) => {
         res.json(
-          answer(await queryOr404(() => handleOf(res, params.scope).query(checkoutStatusQuery))),
+          answer(
+            await queryOr404(async () =>
+              (await handleOf(res, params.scope)).query(checkoutStatusQuery),
+            ),
+          ),
         );
       },
     ),
@@ -262,7 +279,7 @@ export function checkoutEndpoints(
         },
       },
       async ({ params }, _req, res) => {
-        const handle = handleOf(res, params.scope);
+        const handle = await handleOf(res, params.scope);
         const view = await queryOr404(() => handle.query(checkoutStatusQuery));
         Object.assign(res.locals, { orderId: view.orderId, workflowId: view.workflowId });
         if (view.state === 'paid' || view.state === 'refund_due' || view.state === 'refunded') {

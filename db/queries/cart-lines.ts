@@ -1,10 +1,11 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../client.ts';
 import {
   calendarEntries,
   calendars,
   calendarSlots,
   cartLines,
+  orderItems,
   orders,
   products,
   tickets,
@@ -14,7 +15,7 @@ import { eventOnSale, productOnSale, slotOnSale, ticketTypeOnSale } from './on-s
 import { slotOpenAt } from './slot-times.ts';
 import { lockCalendars, timeTaken } from './booking-clashes.ts';
 import type { LineKind, LineProblem, Shopper } from '../../workflows/checkout-types.ts';
-import { heldLines } from './held-lines.ts';
+import { heldLines, type HeldLine } from './held-lines.ts';
 
 const ownedBy = (shopper: Shopper) =>
   shopper.userId !== undefined
@@ -257,8 +258,15 @@ export function removeTicket(db: Database, userId: string, ticketId: number): Pr
  * into the user's (quantities added, no duplicate lines), bookings change owner unless the
  * user already holds that time (then the user's stays, and the session's is dropped and
  * answered), and the session's orders move to the user. One transaction, and adopting again
- * changes nothing. The session's open checkouts must have ended first (api/routes/cart.ts);
- * a line of the user's that an open checkout holds cannot merge, and nothing is adopted.
+ * changes nothing.
+ *
+ * The session's open checkouts are handed over, not ended: their orders become the user's,
+ * and the lines they hold move with them into the user's cart, each as the same row (the
+ * order's items name it), so that paying takes them out of the user's cart and an expiry or
+ * a cancel leaves them there. A user's line of the same product merges into the held line
+ * (the user's soft-deleted), since one live line per shopper and product. Nothing is adopted
+ * where a line that would merge is held by one of the user's own open checkouts, or where the
+ * user already has an open checkout of the scope of one of the session's.
  */
 export function adoptSessionCart(
   db: Database,
@@ -286,7 +294,7 @@ export function adoptSessionCart(
       .for('update', { of: cartLines });
     const userLines = sessionLines.length
       ? await tx
-          .select({ id: cartLines.id, title: products.title })
+          .select({ id: cartLines.id, productId: cartLines.productId, title: products.title })
           .from(cartLines)
           .innerJoin(products, eq(products.id, cartLines.productId))
           .where(
@@ -302,16 +310,17 @@ export function adoptSessionCart(
           .orderBy(cartLines.id)
           .for('update', { of: cartLines })
       : [];
-    // The session's bookings, locked as every booking is: its calendars first.
-    const pendingBookings = and(
+    // The session's bookings, locked as every booking is: its calendars first. `ordered`
+    // ones are held by the session's open checkouts, and move with them.
+    const sessionBookings = and(
       eq(calendarEntries.sessionId, sessionId),
       isNull(calendarEntries.userId),
-      eq(calendarEntries.state, 'pending'),
+      inArray(calendarEntries.state, ['pending', 'ordered']),
     );
     const calendarIds = await tx
       .selectDistinct({ id: calendarEntries.calendarId })
       .from(calendarEntries)
-      .where(pendingBookings);
+      .where(sessionBookings);
     await lockCalendars(
       tx,
       calendarIds.map((c) => c.id),
@@ -319,50 +328,71 @@ export function adoptSessionCart(
     const bookings = await tx
       .select()
       .from(calendarEntries)
-      .where(pendingBookings)
+      .where(sessionBookings)
       .orderBy(calendarEntries.id)
       .for('update');
-    // A session checkout started since the session's were ended holds its lines, too.
-    const lines = [
-      ...[...userLines, ...sessionLines].map((l) => ({ kind: 'product' as const, ...l })),
-      ...bookings.map((b) => ({ kind: 'booking' as const, id: b.id, title: b.name })),
-    ];
-    const held = await heldLines(tx, lines);
-    if (held.length) {
-      return {
-        inCheckout: held.map((h) => ({
-          kind: h.kind,
-          id: h.id,
-          title: lines.find((line) => line.kind === h.kind && line.id === h.id)!.title,
-          reason: 'in_checkout' as const,
-        })),
-      };
-    }
+    const asProducts = (ls: { id: number; title: string }[]) =>
+      ls.map((l) => ({ kind: 'product' as const, id: l.id, title: l.title }));
+    const inCheckout = (held: HeldLine[], lines: { kind: LineKind; id: number; title: string }[]) =>
+      held.map((h) => ({
+        kind: h.kind,
+        id: h.id,
+        title: lines.find((line) => line.kind === h.kind && line.id === h.id)!.title,
+        reason: 'in_checkout' as const,
+      }));
+    // A user's line that the user's own open checkout holds cannot take a merge.
+    const userHeld = await heldLines(tx, asProducts(userLines));
+    if (userHeld.length) return { inCheckout: inCheckout(userHeld, asProducts(userLines)) };
+    const sessionHeld = await heldLines(tx, [
+      ...asProducts(sessionLines),
+      ...bookings.map((b) => ({ kind: 'booking' as const, id: b.id })),
+    ]);
+    // One checkout per shopper and scope: the user's own open one of a scope the session's
+    // has too stands in the way, with the lines it holds.
+    const clash = await userCheckoutOfScopes(
+      tx,
+      userId,
+      sessionHeld.map((h) => h.pageId),
+    );
+    if (clash.length) return { inCheckout: clash };
+    const heldIds = (kind: LineKind) =>
+      new Set(sessionHeld.filter((h) => h.kind === kind).map((h) => h.id));
+    const heldProducts = heldIds('product');
+    const heldBookings = heldIds('booking');
+
     await tx
       .update(orders)
       .set({ userId })
       .where(and(eq(orders.sessionId, sessionId), isNull(orders.userId)));
     for (const line of sessionLines) {
-      const [merged] = await tx
-        .update(cartLines)
-        .set({ quantity: sql`${cartLines.quantity} + ${line.quantity}` })
-        .where(
-          and(
-            eq(cartLines.userId, userId),
-            eq(cartLines.productId, line.productId),
-            isNull(cartLines.deletedAt),
-          ),
-        )
-        .returning({ id: cartLines.id });
-      // Merged into the user's line: soft-deleted, since an order may name it.
-      if (merged)
+      const usersLine = userLines.find((l) => l.productId === line.productId);
+      if (heldProducts.has(line.id)) {
+        // The checkout's row stays the line: the user's of the same product merges into it.
+        let quantity = line.quantity;
+        if (usersLine) {
+          const [merged] = await tx
+            .update(cartLines)
+            .set({ deletedAt: new Date() })
+            .where(eq(cartLines.id, usersLine.id))
+            .returning({ quantity: cartLines.quantity });
+          quantity += merged!.quantity;
+        }
+        await tx.update(cartLines).set({ userId, quantity }).where(eq(cartLines.id, line.id));
+      } else if (usersLine) {
+        await tx
+          .update(cartLines)
+          .set({ quantity: sql`${cartLines.quantity} + ${line.quantity}` })
+          .where(eq(cartLines.id, usersLine.id));
+        // Merged into the user's line: soft-deleted, since an order may name it.
         await tx.update(cartLines).set({ deletedAt: new Date() }).where(eq(cartLines.id, line.id));
-      else await tx.update(cartLines).set({ userId }).where(eq(cartLines.id, line.id));
+      } else await tx.update(cartLines).set({ userId }).where(eq(cartLines.id, line.id));
     }
-    // The session's bookings of hours the user holds already: dropped, and said so.
+    // The session's bookings of hours the user holds already: dropped, and said so. One its
+    // checkout holds keeps its hour (the order has it), and moves.
     const dropped: LineProblem[] = [];
     for (const booking of bookings) {
       const clash =
+        !heldBookings.has(booking.id) &&
         booking.endsAt !== null &&
         (await timeTaken(tx, booking.calendarId, booking.startsAt, booking.endsAt, { userId }));
       if (clash)
@@ -379,4 +409,48 @@ export function adoptSessionCart(
     }
     return { dropped };
   });
+}
+
+/** The lines held by the user's own open checkouts of these scopes (page ids, null global). */
+async function userCheckoutOfScopes(
+  tx: Transaction,
+  userId: string,
+  pageIds: (number | null)[],
+): Promise<LineProblem[]> {
+  if (pageIds.length === 0) return [];
+  const pages = [...new Set(pageIds)];
+  const ids = pages.filter((id) => id !== null);
+  const scopes = [
+    ...(ids.length ? [inArray(orders.pageId, ids)] : []),
+    ...(pages.includes(null) ? [isNull(orders.pageId)] : []),
+  ];
+  const rows = await tx
+    .select({
+      kind: orderItems.kind,
+      cartLineId: orderItems.cartLineId,
+      entryId: orderItems.calendarEntryId,
+      ticketId: orderItems.ticketId,
+      title: orderItems.title,
+    })
+    .from(orderItems)
+    .innerJoin(orders, eq(orders.id, orderItems.orderId))
+    .where(
+      and(
+        eq(orders.userId, userId),
+        eq(orders.status, 'pending'),
+        eq(orderItems.open, true),
+        or(...scopes),
+      ),
+    )
+    .orderBy(orderItems.id);
+  return rows.map((row) => ({
+    kind: row.kind,
+    id: (row.kind === 'product'
+      ? row.cartLineId
+      : row.kind === 'booking'
+        ? row.entryId
+        : row.ticketId)!,
+    title: row.title,
+    reason: 'in_checkout' as const,
+  }));
 }

@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../client.ts';
 import { calendarEntries, orderItems, orders, refunds, tickets } from '../schema/index.ts';
-import type { Shopper } from '../../workflows/checkout-types.ts';
+import type { CheckoutScope, Shopper } from '../../workflows/checkout-types.ts';
 
 export type OrderRow = typeof orders.$inferSelect;
 
@@ -9,6 +9,33 @@ const ownedBy = (shopper: Shopper) =>
   shopper.userId !== undefined
     ? eq(orders.userId, shopper.userId)
     : and(eq(orders.sessionId, shopper.sessionId), isNull(orders.userId));
+
+/**
+ * The open checkout of this scope a signed-in shopper adopted from an anonymous session
+ * (`adoptSessionCart`): its workflow keeps the session's id, so the user's checkout endpoints
+ * find it here, by its pending order. None for an anonymous shopper.
+ */
+export async function adoptedCheckout(
+  db: Database,
+  shopper: Shopper,
+  scope: CheckoutScope,
+): Promise<{ workflowId: string; runId: string | undefined } | undefined> {
+  if (shopper.userId === undefined) return undefined;
+  const [order] = await db
+    .select({ workflowId: orders.workflowId, runId: orders.workflowRunId })
+    .from(orders)
+    .where(
+      and(
+        eq(orders.userId, shopper.userId),
+        isNotNull(orders.sessionId),
+        eq(orders.status, 'pending'),
+        scope.pageId === null ? isNull(orders.pageId) : eq(orders.pageId, scope.pageId),
+      ),
+    )
+    .orderBy(desc(orders.id))
+    .limit(1);
+  return order ? { workflowId: order.workflowId, runId: order.runId ?? undefined } : undefined;
+}
 
 /** The order a SumUp checkout pays, with the workflow run that made it. */
 export async function orderBySumupCheckout(db: Database, checkoutId: string) {
