@@ -397,63 +397,134 @@ describe('while the checkout engine cannot take checkouts', () => {
 });
 
 describe('adoption on sign-in', () => {
-  it("ends the session's open checkout first, merges its lines, moves its orders, and drops a booking of a time the user holds", async () => {
+  /**
+   * The anonymous session has a mug and a booking in a page checkout that is open, and the
+   * user a mug of their own; the user signs in while SumUp's page is open.
+   */
+  async function signInDuringCheckout() {
     const shop = await shopPayingEmulator(ctx.database.db, { seats: 5 });
     const session = { sessionId: `s-${randomUUID()}` };
     const user = { userId: `u-${randomUUID()}` };
     const at = new Date(Date.now() + 20 * 86_400_000);
     at.setUTCHours(10, 0, 0, 0);
-    const book = async (shopper: { userId: string } | { sessionId: string }) => {
-      const res = await call('/v1/cart/bookings', {
-        method: 'POST',
-        body: JSON.stringify({ slotId: shop.room.id, startsAt: at.toISOString() }),
-        shopper,
-      });
-      expect(res.status).toBe(201);
-      return res;
-    };
-    // The user holds the hour in their cart; the anonymous session books it too, and a mug.
-    await book(user);
-    await book(session);
-    await shop.addMug(session, 1);
+    const booked = await call('/v1/cart/bookings', {
+      method: 'POST',
+      body: JSON.stringify({ slotId: shop.room.id, startsAt: at.toISOString() }),
+      shopper: session,
+    });
+    expect(booked.status).toBe(201);
+    const sessionMug = await shop.addMug(session, 1);
     await shop.addMug(user, 1);
+    const started = await call('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ pageId: shop.page.id }),
+      shopper: session,
+    });
+    expect(started.status).toBe(200);
+    const checkout = (await started.json()) as { orderId: number; hostedCheckoutUrl: string };
 
+    const adopted = await call('/v1/cart/adopt', {
+      method: 'POST',
+      body: JSON.stringify({ sessionToken: await testApi.sign(session) }),
+      shopper: user,
+    });
+    expect(adopted.status).toBe(200);
+    return { shop, session, user, sessionMug, checkout, adopted: (await adopted.json()) as Cart };
+  }
+  interface Cart {
+    count: number;
+    dropped: { kind: string; reason: string }[];
+    pages: { lines: { kind: string; quantity: number }[] }[];
+  }
+  const linesOf = (cart: Cart) =>
+    cart.pages
+      .flatMap((p) => p.lines)
+      .map((l) => [l.kind, l.quantity])
+      .sort();
+  const cartOf = async (shopper: Shopper) =>
+    (await (await call('/v1/cart', { shopper })).json()) as Cart;
+  const orderStatus = async (orderId: number) =>
+    (await ctx.database.db.select().from(orders).where(eq(orders.id, orderId)))[0]!.status;
+
+  it("hands the session's open checkout to the user: still payable, shown to the user, and paying it empties the user's cart of its lines", async () => {
     await ctx.withWorker(async () => {
-      const started = await call('/v1/checkouts', {
+      const { shop, session, user, sessionMug, checkout, adopted } = await signInDuringCheckout();
+      // The held mug is the checkout's line, now the user's, with the user's own mug merged in.
+      expect(adopted.dropped).toEqual([]);
+      // (The cart lists pending bookings; the claimed one is the user's too.)
+      expect(linesOf(adopted)).toEqual([['product', 2]]);
+      const { rows } = await ctx.database.pool.query(
+        'SELECT user_id, quantity, deleted_at FROM cart_lines WHERE id = $1',
+        [sessionMug.id],
+      );
+      expect(rows).toEqual([{ user_id: user.userId, quantity: 2, deleted_at: null }]);
+      const entries = await ctx.database.pool.query(
+        'SELECT user_id, state FROM calendar_entries WHERE order_id = $1',
+        [checkout.orderId],
+      );
+      expect(entries.rows).toEqual([{ user_id: user.userId, state: 'ordered' }]);
+
+      // Still open, and the user's: their view and a repeat of their checkout both show it.
+      const mine = await call(`/v1/checkouts/${shop.page.id}`, { shopper: user });
+      expect(await mine.json()).toMatchObject({
+        status: 'awaiting_payment',
+        orderId: checkout.orderId,
+        hostedCheckoutUrl: checkout.hostedCheckoutUrl,
+      });
+      const again = await call('/v1/checkouts', {
         method: 'POST',
         body: JSON.stringify({ pageId: shop.page.id }),
-        shopper: session,
-      });
-      expect(started.status).toBe(200);
-      const { orderId } = (await started.json()) as { orderId: number };
-
-      const adopted = await call('/v1/cart/adopt', {
-        method: 'POST',
-        body: JSON.stringify({ sessionToken: await testApi.sign(session) }),
         shopper: user,
       });
-      expect(adopted.status).toBe(200);
-      const cart = (await adopted.json()) as {
-        count: number;
-        dropped: { kind: string; reason: string }[];
-        pages: { lines: { kind: string; quantity: number }[] }[];
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({
+        orderId: checkout.orderId,
+        hostedCheckoutUrl: checkout.hostedCheckoutUrl,
+      });
+
+      // Paid on SumUp's page: the order is the user's, and what it paid leaves the user's cart.
+      await f.control(`/checkouts/${sumupIdOf(checkout.hostedCheckoutUrl)}/pay`);
+      await expect.poll(() => statusOf(shop.page.id, session), { timeout: 10_000 }).toBe('paid');
+      expect(await orderStatus(checkout.orderId)).toBe('paid');
+      const orderList = (await (await call('/v1/orders', { shopper: user })).json()) as {
+        orders: { orderId: number; status: string }[];
       };
-      expect(cart.dropped).toEqual([
-        expect.objectContaining({ kind: 'booking', reason: 'time_taken' }),
-      ]);
-      const lines = cart.pages.flatMap((p) => p.lines).map((l) => [l.kind, l.quantity]);
-      expect(lines.sort()).toEqual([
+      expect(orderList.orders).toContainEqual(
+        expect.objectContaining({ orderId: checkout.orderId, status: 'paid' }),
+      );
+      // The user's own mug stays; the paid mug and booking are gone.
+      expect(linesOf(await cartOf(user))).toEqual([['product', 1]]);
+    }, payments);
+  });
+
+  it("gives the adopted checkout's lines back to the user's cart when the user cancels it", async () => {
+    await ctx.withWorker(async () => {
+      const { shop, user, checkout } = await signInDuringCheckout();
+      const cancelled = await call(`/v1/checkouts/${shop.page.id}/cancel`, {
+        method: 'POST',
+        shopper: user,
+      });
+      expect(cancelled.status).toBe(202);
+      expect(await cancelled.json()).toMatchObject({ orderId: checkout.orderId });
+      await expect.poll(() => orderStatus(checkout.orderId), { timeout: 10_000 }).toBe('cancelled');
+      // The claims are back, in the user's cart, and may be edited and checked out again.
+      expect(linesOf(await cartOf(user))).toEqual([
         ['booking', 1],
         ['product', 2],
       ]);
-      // The session's checkout was cancelled before the merge, and its order is the user's now.
-      expect(await statusOf(shop.page.id, session)).toBe('cancelled');
-      const orders = (await (await call('/v1/orders', { shopper: user })).json()) as {
-        orders: { orderId: number; status: string }[];
-      };
-      expect(orders.orders).toContainEqual(
-        expect.objectContaining({ orderId, status: 'cancelled' }),
-      );
+      const edited = await call(`/v1/cart/products/${shop.mug.id}`, {
+        method: 'PUT',
+        body: JSON.stringify({ quantity: 3 }),
+        shopper: user,
+      });
+      expect(edited.status).toBe(200);
+      const started = await call('/v1/checkouts', {
+        method: 'POST',
+        body: JSON.stringify({ pageId: shop.page.id }),
+        shopper: user,
+      });
+      expect(started.status).toBe(200);
+      expect(((await started.json()) as { orderId: number }).orderId).not.toBe(checkout.orderId);
     }, payments);
   });
   it("refuses to merge into a line the user's open checkout holds, and adopts nothing", async () => {
