@@ -15,7 +15,7 @@ import { eventOnSale, productOnSale, slotOnSale, ticketTypeOnSale } from './on-s
 import { slotOpenAt } from './slot-times.ts';
 import { lockCalendars, timeTaken } from './booking-clashes.ts';
 import type { LineKind, LineProblem, Shopper } from '../../workflows/checkout-types.ts';
-import { heldLines, type HeldLine } from './held-lines.ts';
+import { heldLines, itemLineColumns, lineIdOf, type HeldLine } from './held-lines.ts';
 
 const ownedBy = (shopper: Shopper) =>
   shopper.userId !== undefined
@@ -426,10 +426,7 @@ async function userCheckoutOfScopes(
   ];
   const rows = await tx
     .select({
-      kind: orderItems.kind,
-      cartLineId: orderItems.cartLineId,
-      entryId: orderItems.calendarEntryId,
-      ticketId: orderItems.ticketId,
+      ...itemLineColumns,
       title: orderItems.title,
     })
     .from(orderItems)
@@ -445,11 +442,7 @@ async function userCheckoutOfScopes(
     .orderBy(orderItems.id);
   return rows.map((row) => ({
     kind: row.kind,
-    id: (row.kind === 'product'
-      ? row.cartLineId
-      : row.kind === 'booking'
-        ? row.entryId
-        : row.ticketId)!,
+    id: lineIdOf(row),
     title: row.title,
     reason: 'in_checkout' as const,
   }));

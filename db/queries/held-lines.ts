@@ -22,6 +22,27 @@ const columnOf = {
   ticket: orderItems.ticketId,
 } as const;
 
+/** An order item's line columns, as `lineIdOf` reads them. */
+export const itemLineColumns = {
+  kind: orderItems.kind,
+  cartLineId: orderItems.cartLineId,
+  entryId: orderItems.calendarEntryId,
+  ticketId: orderItems.ticketId,
+};
+
+/** The id of the line an order item holds, by its kind: a cart line, an entry or a ticket. */
+export const lineIdOf = (item: {
+  kind: LineKind;
+  cartLineId: number | null;
+  entryId: number | null;
+  ticketId: number | null;
+}): number =>
+  (item.kind === 'product'
+    ? item.cartLineId
+    : item.kind === 'booking'
+      ? item.entryId
+      : item.ticketId)!;
+
 /**
  * Which of these lines an open order holds (`order_items.open`, one order per line by a unique
  * index). Callers lock the lines' rows first, so that an order made meanwhile has committed
@@ -37,10 +58,7 @@ export async function heldLines(tx: Executor, lines: readonly LineRef[]): Promis
   if (byKind.length === 0) return [];
   const rows = await tx
     .select({
-      kind: orderItems.kind,
-      cartLineId: orderItems.cartLineId,
-      entryId: orderItems.calendarEntryId,
-      ticketId: orderItems.ticketId,
+      ...itemLineColumns,
       orderId: orders.id,
       pageId: orders.pageId,
     })
@@ -49,11 +67,7 @@ export async function heldLines(tx: Executor, lines: readonly LineRef[]): Promis
     .where(and(eq(orderItems.open, true), or(...byKind)));
   return rows.map((row) => ({
     kind: row.kind,
-    id: (row.kind === 'product'
-      ? row.cartLineId
-      : row.kind === 'booking'
-        ? row.entryId
-        : row.ticketId)!,
+    id: lineIdOf(row),
     orderId: row.orderId,
     pageId: row.pageId,
   }));
